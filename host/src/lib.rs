@@ -1,0 +1,9 @@
+//! The `chaos` library: load a Chaos Toolkit experiment, validate it, check
+//! its requested grants against what the operator allows, and run it with
+//! every probe and action executing as a WASI 0.2 component inside wasmtime.
+//!
+//! The `chaos` binary is a thin layer over this crate ([`cli`]).
+#![deny(missing_docs)]
+
+pub mod grants;
+pub mod sandbox;

@@ -1,0 +1,155 @@
+//! Guest stdout, stderr and `log` records, turned into the host's log lines
+//! prefixed by the activity's name, within a per-call byte budget. Guests
+//! never see the host's own stdio.
+
+use super::bindings::chaos::activity::log::Level;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::AsyncWrite;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+
+/// Which guest stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Guest stdout, logged at info level.
+    Stdout,
+    /// Guest stderr, logged at warning level.
+    Stderr,
+}
+
+/// The log of one activity call; cloneable handle to shared state.
+#[derive(Clone)]
+pub struct GuestLog {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    activity: String,
+    remaining: usize,
+    truncated: bool,
+    partial: [Vec<u8>; 2],
+}
+
+impl GuestLog {
+    /// A log for `activity` keeping at most `budget` bytes.
+    pub fn new(activity: &str, budget: usize) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                activity: activity.to_string(),
+                remaining: budget,
+                truncated: false,
+                partial: [Vec::new(), Vec::new()],
+            })),
+        }
+    }
+
+    /// Records one `log` call from the guest.
+    pub fn record(&self, level: Level, message: &str) {
+        let mut inner = self.inner.lock().unwrap();
+        if let Some(message) = inner.charge(message.as_bytes()) {
+            let message = String::from_utf8_lossy(&message);
+            let activity = &inner.activity;
+            match level {
+                Level::Trace => tracing::trace!("[{activity}] {message}"),
+                Level::Debug => tracing::debug!("[{activity}] {message}"),
+                Level::Info => tracing::info!("[{activity}] {message}"),
+                Level::Warn => tracing::warn!("[{activity}] {message}"),
+                Level::Error => tracing::error!("[{activity}] {message}"),
+            }
+        }
+    }
+
+    /// A WASI output stream feeding this log.
+    pub fn stream(&self, which: Stream) -> GuestStream {
+        GuestStream { log: self.clone(), which }
+    }
+
+    /// Emits lines still waiting for their newline.
+    pub fn flush(&self) {
+        let mut inner = self.inner.lock().unwrap();
+        for which in [Stream::Stdout, Stream::Stderr] {
+            let rest = std::mem::take(&mut inner.partial[which as usize]);
+            if !rest.is_empty() {
+                inner.emit(which, &rest);
+            }
+        }
+    }
+
+    fn write(&self, which: Stream, bytes: &[u8]) {
+        let mut inner = self.inner.lock().unwrap();
+        let Some(bytes) = inner.charge(bytes) else { return };
+        let mut pending = std::mem::take(&mut inner.partial[which as usize]);
+        pending.extend_from_slice(&bytes);
+        let mut start = 0;
+        while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
+            inner.emit(which, &pending[start..start + pos]);
+            start += pos + 1;
+        }
+        inner.partial[which as usize] = pending[start..].to_vec();
+    }
+}
+
+impl Inner {
+    /// Takes what fits in the budget; says once when output is dropped.
+    fn charge(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        if self.remaining == 0 {
+            if !self.truncated && !bytes.is_empty() {
+                self.truncated = true;
+                tracing::warn!("[{}] output truncated: the activity's log limit is reached", self.activity);
+            }
+            return None;
+        }
+        let n = bytes.len().min(self.remaining);
+        self.remaining -= n;
+        Some(bytes[..n].to_vec())
+    }
+
+    fn emit(&self, which: Stream, line: &[u8]) {
+        let line = String::from_utf8_lossy(line);
+        let line = line.trim_end_matches('\r');
+        match which {
+            Stream::Stdout => tracing::info!("[{}] {line}", self.activity),
+            Stream::Stderr => tracing::warn!("[{}] {line}", self.activity),
+        }
+    }
+}
+
+/// A guest's stdout or stderr.
+pub struct GuestStream {
+    log: GuestLog,
+    which: Stream,
+}
+
+impl IsTerminal for GuestStream {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestStream {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(GuestWriter { log: self.log.clone(), which: self.which })
+    }
+}
+
+struct GuestWriter {
+    log: GuestLog,
+    which: Stream,
+}
+
+impl AsyncWrite for GuestWriter {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.log.write(self.which, buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
