@@ -7,3 +7,11 @@
 
 pub mod grants;
 pub mod sandbox;
+pub mod configuration;
+pub mod experiment;
+pub mod substitution;
+pub mod tolerance;
+pub mod validation;
+pub mod journal;
+pub mod providers;
+pub mod runner;

@@ -1,0 +1,165 @@
+//! The typed experiment, as built by [`crate::validation`] from a document
+//! that passed Chaos Toolkit's checks. Values that are substituted at run
+//! time (arguments, URLs, pauses) stay JSON here.
+
+use crate::grants::Grants;
+use crate::sandbox::ComponentSource;
+use crate::tolerance::Tolerance;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// A validated experiment.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The document as loaded; the journal copies it.
+    pub document: Value,
+    /// `title` (substituted at run start).
+    pub title: String,
+    /// `configuration` declarations, as written.
+    pub configuration: Map<String, Value>,
+    /// `steady-state-hypothesis`, if any.
+    pub hypothesis: Option<Hypothesis>,
+    /// `method`, with `ref`s resolved.
+    pub method: Vec<Activity>,
+    /// `rollbacks`, with `ref`s resolved.
+    pub rollbacks: Vec<Activity>,
+    /// The experiment file's directory: component paths are relative to it.
+    pub base_dir: PathBuf,
+}
+
+impl Experiment {
+    /// Every activity, including hypothesis probes and probes used as
+    /// tolerances, in document order.
+    pub fn all_activities(&self) -> Vec<&Activity> {
+        let mut all = Vec::new();
+        let probes = self.hypothesis.iter().flat_map(|h| h.probes.iter());
+        for activity in probes.chain(&self.method).chain(&self.rollbacks) {
+            all.push(activity);
+            if let Some(Tolerance::Probe(probe)) = &activity.tolerance {
+                all.push(probe);
+            }
+        }
+        all
+    }
+}
+
+/// `steady-state-hypothesis`.
+#[derive(Debug, Clone)]
+pub struct Hypothesis {
+    /// Its title.
+    pub title: String,
+    /// Its probes, each with a tolerance.
+    pub probes: Vec<Activity>,
+}
+
+/// Probe or action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// Observes.
+    Probe,
+    /// Changes.
+    Action,
+}
+
+impl ActivityKind {
+    /// "Probe" or "Action", as Chaos Toolkit logs them.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Probe => "Probe",
+            ActivityKind::Action => "Action",
+        }
+    }
+}
+
+/// A probe or an action.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    /// The activity as declared (the resolved one for a `ref`); journals copy it.
+    pub document: Value,
+    /// `name`.
+    pub name: String,
+    /// `type`.
+    pub kind: ActivityKind,
+    /// `provider`.
+    pub provider: Provider,
+    /// `pauses`.
+    pub pauses: Pauses,
+    /// `background`.
+    pub background: bool,
+    /// `tolerance` (hypothesis probes).
+    pub tolerance: Option<Tolerance>,
+}
+
+/// `pauses`: seconds, or a `${name}` placeholder for one.
+#[derive(Debug, Clone, Default)]
+pub struct Pauses {
+    /// Before the activity.
+    pub before: Option<Value>,
+    /// After the activity.
+    pub after: Option<Value>,
+}
+
+/// How an activity runs.
+#[derive(Debug, Clone)]
+pub enum Provider {
+    /// A WebAssembly component.
+    Wasm(WasmProvider),
+    /// An HTTP request made by the host.
+    Http(HttpProvider),
+}
+
+impl Provider {
+    /// The grants this provider needs. An http provider needs its URL's host.
+    pub fn grants(&self) -> Grants {
+        match self {
+            Provider::Wasm(w) => w.grants.clone(),
+            Provider::Http(h) => Grants { net: h.host_port().into_iter().collect(), ..Grants::default() },
+        }
+    }
+}
+
+/// `{"type": "wasm", ...}`.
+#[derive(Debug, Clone)]
+pub struct WasmProvider {
+    /// `module` as written.
+    pub module: String,
+    /// Where the component comes from.
+    pub source: ComponentSource,
+    /// `func`.
+    pub func: String,
+    /// `arguments` (an object).
+    pub arguments: Value,
+    /// `timeout` in seconds.
+    pub timeout: Option<f64>,
+    /// `grants`.
+    pub grants: Grants,
+}
+
+/// `{"type": "http", ...}`, as Chaos Toolkit's http provider.
+#[derive(Debug, Clone)]
+pub struct HttpProvider {
+    /// `url` (substituted).
+    pub url: String,
+    /// `method`, upper-cased; GET by default.
+    pub method: String,
+    /// `headers` (substituted).
+    pub headers: Map<String, Value>,
+    /// `arguments`: query string for GET, body otherwise.
+    pub arguments: Option<Value>,
+    /// `timeout`: seconds, or `[connect, read]`.
+    pub timeout: Option<Value>,
+    /// `verify_tls`; true by default.
+    pub verify_tls: bool,
+    /// `max_retries`; 0 by default.
+    pub max_retries: u32,
+}
+
+impl HttpProvider {
+    /// `host:port` of the URL, for the network grant it needs.
+    pub fn host_port(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.url).ok()?;
+        let host = url.host_str()?;
+        let port = url.port_or_known_default()?;
+        Some(if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
+    }
+}

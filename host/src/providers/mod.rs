@@ -1,0 +1,57 @@
+//! Providers: how an activity's call is carried out. `wasm` runs a component
+//! in the [`Sandbox`]; `http` is a request the host makes itself, bound by
+//! the same network grant.
+
+mod http;
+mod wasm;
+
+use crate::experiment::{Activity, Provider};
+use crate::grants::Permissions;
+use crate::sandbox::{Limits, Sandbox};
+use crate::substitution::Mapping;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An activity that ran and failed (Chaos Toolkit's `ActivityFailed`). The
+/// message names the activity and the cause.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ActivityFailed(pub String);
+
+/// Runs activities' providers for one run.
+pub struct Providers {
+    sandbox: Arc<Sandbox>,
+    permissions: Arc<Permissions>,
+    limits: Limits,
+    base_dir: PathBuf,
+    http: http::HttpClients,
+}
+
+impl Providers {
+    /// Providers bound by `permissions`, with `limits` as the default limits
+    /// of each call; relative granted paths resolve against `base_dir`.
+    pub fn new(sandbox: Arc<Sandbox>, permissions: Arc<Permissions>, limits: Limits, base_dir: PathBuf) -> Self {
+        let http = http::HttpClients::new(permissions.clone());
+        Self { sandbox, permissions, limits, base_dir, http }
+    }
+
+    /// Runs `activity`'s provider with arguments substituted from `mapping`.
+    /// `value` is set as the `value` argument (probes used as tolerances).
+    ///
+    /// # Errors
+    /// [`ActivityFailed`] with the activity's name and the cause.
+    pub async fn run(&self, activity: &Activity, mapping: &Mapping, value: Option<&Value>) -> Result<Value, ActivityFailed> {
+        let missing = self.permissions.missing([(activity.name.as_str(), &activity.provider.grants())]);
+        if let Some(first) = missing.first() {
+            return Err(ActivityFailed(first.to_string()));
+        }
+        match &activity.provider {
+            Provider::Wasm(p) => wasm::run(self, &activity.name, p, mapping, value).await,
+            Provider::Http(p) => {
+                let has_tolerance = activity.document.get("tolerance").is_some();
+                self.http.run(&activity.name, p, mapping, value, has_tolerance, self.limits.timeout).await
+            }
+        }
+    }
+}

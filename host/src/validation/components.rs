@@ -1,0 +1,50 @@
+//! The second validation stage: components exist, load, provide each
+//! `func`, and accept the arguments the experiment passes.
+
+use super::ValidationError;
+use crate::experiment::{Experiment, Provider};
+use crate::sandbox::Sandbox;
+use crate::substitution::{Mapping, substitute};
+use crate::tolerance::Tolerance;
+
+/// Loads every wasm component of `experiment` and checks each activity's
+/// `func` and arguments (substituted with `mapping`, the configuration).
+///
+/// # Errors
+/// The first activity whose component is missing or invalid, whose `func`
+/// the component does not provide, or whose arguments do not match.
+pub async fn check_components(
+    experiment: &Experiment,
+    sandbox: &Sandbox,
+    mapping: &Mapping,
+) -> Result<(), ValidationError> {
+    let tolerance_probes: Vec<&str> = experiment
+        .all_activities()
+        .iter()
+        .filter_map(|a| match &a.tolerance {
+            Some(Tolerance::Probe(p)) => Some(p.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    for activity in experiment.all_activities() {
+        let Provider::Wasm(wasm) = &activity.provider else { continue };
+        let fail = |m: String| ValidationError::at(&activity.name, m);
+        let component = sandbox.load(&wasm.source).await.map_err(|e| fail(format!("{e:#}")))?;
+        if component.activity(&wasm.func).is_none() {
+            let provided: Vec<_> = component.activities().iter().map(|a| a.name.as_str()).collect();
+            return Err(fail(format!(
+                "{} provides no activity `{}` (it provides: {})",
+                wasm.module,
+                wasm.func,
+                provided.join(", ")
+            )));
+        }
+        // A probe used as a tolerance receives `value` at run time.
+        if tolerance_probes.contains(&activity.name.as_str()) {
+            continue;
+        }
+        let arguments = substitute(&wasm.arguments, mapping);
+        component.check_arguments(&wasm.func, &arguments).map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+use super::*;
+use serde_json::json;
+
+fn check(doc: Value) -> Result<Experiment, String> {
+    validate(&doc, Path::new("/tmp"), &Mapping::new()).map_err(|e| e.to_string())
+}
+
+fn probe(name: &str) -> Value {
+    json!({"type": "probe", "name": name, "provider": {"type": "wasm", "module": "builtin:fs", "func": "exists", "arguments": {"path": "."}}})
+}
+
+fn base() -> Value {
+    json!({"title": "t", "description": "d", "method": [probe("p")]})
+}
+
+fn with(key: &str, value: Value) -> Value {
+    let mut doc = base();
+    doc[key] = value;
+    doc
+}
+
+#[test]
+fn an_empty_document_is_not_an_experiment() {
+    assert_eq!(check(json!({})).unwrap_err(), "an empty experiment is not an experiment");
+}
+
+#[test]
+fn title_and_description_are_required_in_that_order() {
+    assert_eq!(check(json!({"method": []})).unwrap_err(), "experiment requires a title");
+    assert_eq!(check(json!({"title": "t", "method": []})).unwrap_err(), "experiment requires a description");
+}
+
+#[test]
+fn a_missing_method_says_it_may_be_empty() {
+    let err = check(json!({"title": "t", "description": "d"})).unwrap_err();
+    assert!(err.starts_with("an experiment requires a method, which can be empty"), "{err}");
+    assert!(check(json!({"title": "t", "description": "d", "method": []})).is_ok());
+}
+
+#[test]
+fn tags_must_be_non_empty_strings() {
+    assert_eq!(check(with("tags", json!(["a", ""]))).unwrap_err(), "experiment tags must be a non-empty string");
+}
+
+#[test]
+fn an_unknown_provider_type_names_the_activity() {
+    let doc = with("method", json!([{"type": "action", "name": "boom", "provider": {"type": "ssh"}}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'boom': unknown provider type 'ssh' (supported: wasm, http)");
+}
+
+#[test]
+fn python_providers_are_refused_with_their_replacements() {
+    let doc = with("method", json!([{"type": "probe", "name": "py", "provider": {"type": "python", "module": "os.path", "func": "exists"}}]));
+    let err = check(doc).unwrap_err();
+    assert!(err.starts_with("activity 'py': Python providers are not run by this engine"), "{err}");
+    assert!(err.contains("builtin:fs"), "{err}");
+}
+
+#[test]
+fn process_providers_are_refused() {
+    let doc = with("method", json!([{"type": "action", "name": "ls", "provider": {"type": "process", "path": "ls"}}]));
+    assert!(check(doc).unwrap_err().starts_with("activity 'ls': process providers are not supported"));
+}
+
+#[test]
+fn an_activity_without_a_name_is_located_by_position() {
+    let doc = with("method", json!([probe("a"), {"type": "probe", "provider": {"type": "http", "url": "http://x"}}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'method[1]': an activity must have a name");
+}
+
+#[test]
+fn an_unsupported_activity_type_is_refused() {
+    let doc = with("method", json!([{"type": "test", "name": "x"}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'method[0]': 'test' is not a supported activity type");
+}
+
+#[test]
+fn hypothesis_probes_need_a_tolerance() {
+    let doc = with("steady-state-hypothesis", json!({"title": "h", "probes": [probe("p")]}));
+    assert_eq!(check(doc).unwrap_err(), "activity 'p': hypothesis probe must have a tolerance entry");
+}
+
+#[test]
+fn a_float_tolerance_is_refused() {
+    let mut p = probe("p");
+    p["tolerance"] = json!(1.5);
+    let doc = with("steady-state-hypothesis", json!({"title": "h", "probes": [p]}));
+    assert!(check(doc).unwrap_err().starts_with("activity 'p': hypothesis probe tolerance must either be an integer"));
+}
+
+#[test]
+fn range_tolerances_need_two_numbers() {
+    let mut p = probe("p");
+    p["tolerance"] = json!({"type": "range", "range": [1, "x"]});
+    let doc = with("steady-state-hypothesis", json!({"title": "h", "probes": [p]}));
+    assert_eq!(check(doc).unwrap_err(), "activity 'p': hypothesis range upper boundary must be a number");
+}
+
+#[test]
+fn an_invalid_regex_tolerance_is_refused() {
+    let mut p = probe("p");
+    p["tolerance"] = json!({"type": "regex", "pattern": "(unclosed"});
+    let doc = with("steady-state-hypothesis", json!({"title": "h", "probes": [p]}));
+    assert!(check(doc).unwrap_err().contains("seems invalid"));
+}
+
+#[test]
+fn a_ref_must_name_an_earlier_activity() {
+    let doc = with("method", json!([probe("a"), {"ref": "b"}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'method[1]': referenced activity 'b' could not be found in the experiment");
+    let doc = with("method", json!([probe("a"), {"ref": "a"}]));
+    assert_eq!(check(doc).unwrap().method[1].name, "a");
+}
+
+#[test]
+fn wasm_providers_need_module_and_func_and_reject_unknown_fields() {
+    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "func": "x"}}]));
+    assert!(check(doc).unwrap_err().starts_with("activity 'w': a wasm activity must have a module"));
+    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs"}}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'w': a wasm activity must have a func");
+    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs", "func": "x", "grant": {}}}]));
+    assert!(check(doc).unwrap_err().starts_with("activity 'w': unknown field `grant`"));
+}
+
+#[test]
+fn grants_are_checked_for_shape() {
+    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"net": ["http://a"]}}}]));
+    assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid net grant"));
+    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"files": ["."]}}}]));
+    assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid grants: unknown field `files`"));
+}
+
+#[test]
+fn a_pause_string_must_be_a_placeholder() {
+    let mut p = probe("p");
+    p["pauses"] = json!({"after": "soon"});
+    let doc = with("method", json!([p]));
+    assert!(check(doc).unwrap_err().contains("activity after pause must be a number or a pattern"));
+}
+
+#[test]
+fn http_headers_must_be_a_mapping() {
+    let doc = with("method", json!([{"type": "probe", "name": "h", "provider": {"type": "http", "url": "http://x", "headers": []}}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'h': a HTTP activities expect headers as a mapping");
+}
