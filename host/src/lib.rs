@@ -15,3 +15,5 @@ pub mod validation;
 pub mod journal;
 pub mod providers;
 pub mod runner;
+pub mod cli;
+pub mod prepare;

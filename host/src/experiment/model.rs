@@ -4,6 +4,7 @@
 
 use crate::grants::Grants;
 use crate::sandbox::ComponentSource;
+use crate::substitution::{Mapping, render};
 use crate::tolerance::Tolerance;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -40,6 +41,16 @@ impl Experiment {
             }
         }
         all
+    }
+
+    /// The grants each activity requests, by activity name, with http
+    /// providers' URLs substituted with `mapping`.
+    pub fn requested_grants(&self, mapping: &Mapping) -> Vec<(String, Grants)> {
+        self.all_activities()
+            .into_iter()
+            .map(|a| (a.name.clone(), a.provider.grants(mapping)))
+            .filter(|(_, g)| !g.is_empty())
+            .collect()
     }
 }
 
@@ -109,11 +120,12 @@ pub enum Provider {
 }
 
 impl Provider {
-    /// The grants this provider needs. An http provider needs its URL's host.
-    pub fn grants(&self) -> Grants {
+    /// The grants this provider needs. An http provider needs its URL's
+    /// host and port (the URL substituted with `mapping`).
+    pub fn grants(&self, mapping: &Mapping) -> Grants {
         match self {
             Provider::Wasm(w) => w.grants.clone(),
-            Provider::Http(h) => Grants { net: h.host_port().into_iter().collect(), ..Grants::default() },
+            Provider::Http(h) => Grants { net: h.host_port(mapping).into_iter().collect(), ..Grants::default() },
         }
     }
 }
@@ -155,9 +167,10 @@ pub struct HttpProvider {
 }
 
 impl HttpProvider {
-    /// `host:port` of the URL, for the network grant it needs.
-    pub fn host_port(&self) -> Option<String> {
-        let url = reqwest::Url::parse(&self.url).ok()?;
+    /// `host:port` of the URL (substituted with `mapping`), for the network
+    /// grant it needs.
+    pub fn host_port(&self, mapping: &Mapping) -> Option<String> {
+        let url = reqwest::Url::parse(&render(&self.url, mapping)).ok()?;
         let host = url.host_str()?;
         let port = url.port_or_known_default()?;
         Some(if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
