@@ -23,13 +23,17 @@ impl ActivityError {
     }
 
     /// Turns an I/O error about `what` (a path, a host) into an activity
-    /// error: `PermissionDenied` means the sandbox refused, anything else is
-    /// a plain failure.
+    /// error: `PermissionDenied` means the sandbox refused; `NotFound` may
+    /// also mean the path lies outside every granted directory (WASI shows
+    /// nothing there); anything else is a plain failure.
     pub fn io(what: impl fmt::Display, err: io::Error) -> Self {
         match err.kind() {
             io::ErrorKind::PermissionDenied => {
                 Self::CapabilityDenied(format!("{what}: {err} (not granted to this activity)"))
             }
+            io::ErrorKind::NotFound => Self::Failed(format!(
+                "{what}: not found (or outside the directories granted to this activity)"
+            )),
             _ => Self::Failed(format!("{what}: {err}")),
         }
     }

@@ -1,0 +1,3 @@
+//! Paths of the components the end-to-end tests use, built by `build.rs`.
+
+include!(concat!(env!("OUT_DIR"), "/components.rs"));

@@ -1,0 +1,107 @@
+//! Journals and exit codes, as Chaos Toolkit writes and returns them.
+
+use crate::support::{Scenario, experiment, hostile, probe, wasm};
+use serde_json::json;
+
+fn echo(name: &str, value: serde_json::Value) -> serde_json::Value {
+    probe(name, wasm(hostile(), "echo", json!({"value": value}), json!({})))
+}
+
+#[test]
+fn the_journal_has_the_reference_fields_in_order() {
+    let s = Scenario::new();
+    let outcome = s.run_method(json!([echo("e", json!({"a": 1}))]), &[]);
+    let journal = outcome.journal().as_object().unwrap();
+    let keys: Vec<_> = journal.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["chaoslib-version", "chaos-wasm-version", "platform", "node", "experiment", "start", "status", "deviated", "steady_states", "run", "rollbacks", "end", "duration"]);
+    let run = outcome.run_of("e").as_object().unwrap();
+    let keys: Vec<_> = run.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["activity", "output", "start", "status", "end", "duration"]);
+    assert_eq!(run["output"], json!({"a": 1}));
+    assert!(run["start"].as_str().unwrap().ends_with("+00:00"));
+    assert_eq!(journal["experiment"]["dry"], json!(null));
+}
+
+#[test]
+fn a_hypothesis_not_met_after_the_method_deviates_and_exits_1() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([]));
+    let mut p = echo("p", json!(5));
+    p["tolerance"] = json!([1, 4]);
+    doc["steady-state-hypothesis"] = json!({"title": "h", "probes": [p]});
+    s.experiment(&doc);
+    let outcome = s.chaos(&["run", "experiment.json"]);
+    // Not met before the method: the method is skipped, status completed, exit 0 (as the reference).
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    assert_eq!(outcome.journal()["steady_states"]["before"]["steady_state_met"], false);
+    assert_eq!(outcome.journal()["steady_states"]["before"]["probes"][0]["tolerance_met"], false);
+    assert!(outcome.log.contains("expected a value between 1 and 4, got 5"), "{}", outcome.log);
+}
+
+#[test]
+fn a_probe_tolerance_receives_the_value() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([]));
+    let mut p = echo("p", json!("ok"));
+    p["tolerance"] = probe("check", wasm(hostile(), "echo", json!({}), json!({})));
+    doc["steady-state-hypothesis"] = json!({"title": "h", "probes": [p]});
+    s.experiment(&doc);
+    let outcome = s.chaos(&["run", "experiment.json"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    assert_eq!(outcome.journal()["steady_states"]["after"]["steady_state_met"], true);
+}
+
+#[test]
+fn rollbacks_run_after_the_method_and_are_journaled() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([echo("m", json!(1))]));
+    doc["rollbacks"] = json!([echo("r", json!(2))]);
+    s.experiment(&doc);
+    let outcome = s.chaos(&["run", "experiment.json"]);
+    assert_eq!(outcome.journal()["rollbacks"][0]["output"], 2);
+    let outcome = s.chaos(&["run", "experiment.json", "--rollback-strategy=never"]);
+    assert_eq!(outcome.journal()["rollbacks"], json!([]));
+}
+
+#[test]
+fn a_yaml_experiment_runs() {
+    let s = Scenario::new();
+    s.write(
+        "experiment.yaml",
+        &format!("title: yaml\ndescription: d\nmethod:\n  - type: probe\n    name: y\n    provider:\n      type: wasm\n      module: {}\n      func: echo\n      arguments:\n        value: 7\n", hostile()),
+    );
+    let outcome = s.chaos(&["run", "experiment.yaml"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    assert_eq!(outcome.run_of("y")["output"], 7);
+}
+
+#[test]
+fn the_journal_path_can_be_chosen() {
+    let s = Scenario::new();
+    s.experiment(&experiment(json!([echo("e", json!(1))])));
+    let outcome = s.chaos(&["run", "experiment.json", "--journal-path", "out/j.json"]);
+    assert_eq!(outcome.code, 1, "the directory does not exist");
+    std::fs::create_dir(s.path("out")).unwrap();
+    let outcome = s.chaos(&["run", "experiment.json", "--journal-path", "out/j.json"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    assert!(s.path("out/j.json").exists());
+}
+
+#[test]
+fn configuration_is_substituted_into_the_title_and_arguments() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([echo("e", json!("${greeting} world"))]));
+    doc["title"] = json!("say ${greeting}");
+    doc["configuration"] = json!({"greeting": {"type": "env", "key": "CHAOS_E2E_GREETING", "default": "hi"}});
+    s.experiment(&doc);
+    let outcome = s.chaos_with_env(&["run", "experiment.json"], &[("CHAOS_E2E_GREETING", "hello")]);
+    assert_eq!(outcome.run_of("e")["output"], "hello world");
+    assert_eq!(outcome.journal()["experiment"]["title"], "say hello");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let s = Scenario::new();
+    assert_eq!(s.chaos(&["run"]).code, 2);
+    assert_eq!(s.chaos(&["run", "x.json", "--rollback-strategy=sometimes"]).code, 2);
+}

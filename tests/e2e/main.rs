@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `chaos` binary, real components (the built-in
+//! ones and `tests/components/hostile`) and a real local HTTP server (the
+//! tutorial's service). Each test states one behaviour.
+
+mod grants;
+mod journal;
+mod limits;
+mod support;
+mod tutorial;
+mod validation;

@@ -1,0 +1,184 @@
+//! Test scaffolding: a scratch directory per test, the `chaos` binary run in
+//! it, and the tutorial's HTTP service started in-process on a free port.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Path of the hostile test component.
+pub fn hostile() -> &'static str {
+    test_artifacts::HOSTILE_COMPONENT
+}
+
+/// A scratch directory where experiments are written and run.
+pub struct Scenario {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a `chaos` invocation did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Exit code.
+    pub code: i32,
+    /// stderr (the log).
+    pub log: String,
+    /// `journal.json`, when written.
+    pub journal: Option<Value>,
+}
+
+impl Outcome {
+    /// The journal, which must exist.
+    pub fn journal(&self) -> &Value {
+        self.journal.as_ref().unwrap_or_else(|| panic!("no journal was written; log:\n{}", self.log))
+    }
+
+    /// The method record of activity `name`.
+    pub fn run_of(&self, name: &str) -> &Value {
+        self.journal()["run"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["activity"]["name"] == name)
+            .unwrap_or_else(|| panic!("no run record for {name}; log:\n{}", self.log))
+    }
+
+    /// The one-line exception of a failed method activity.
+    pub fn exception_of(&self, name: &str) -> String {
+        let record = self.run_of(name);
+        assert_eq!(record["status"], "failed", "{name} should have failed: {record:#}");
+        record["exception"][0].as_str().unwrap().to_string()
+    }
+}
+
+impl Scenario {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// Writes `doc` as `experiment.json`.
+    pub fn experiment(&self, doc: &Value) -> PathBuf {
+        self.write("experiment.json", &serde_json::to_string_pretty(doc).unwrap())
+    }
+
+    /// Runs `chaos ARGS` in the scenario directory.
+    pub fn chaos(&self, args: &[&str]) -> Outcome {
+        self.chaos_with_env(args, &[])
+    }
+
+    /// Runs `chaos ARGS` with extra environment variables.
+    pub fn chaos_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let journal_path = self.path("journal.json");
+        let _ = std::fs::remove_file(&journal_path);
+        let output = Command::new(env!("CARGO_BIN_EXE_chaos"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("CHAOS_CACHE_DIR", cache_dir())
+            .envs(env.iter().copied())
+            .output()
+            .expect("chaos runs");
+        let journal = std::fs::read_to_string(&journal_path)
+            .ok()
+            .map(|text| serde_json::from_str(&text).expect("the journal is JSON"));
+        Outcome {
+            code: output.status.code().expect("chaos exits with a code"),
+            log: String::from_utf8_lossy(&output.stderr).into_owned(),
+            journal,
+        }
+    }
+
+    /// Writes an experiment whose method is `method` and runs it with `flags`.
+    pub fn run_method(&self, method: Value, flags: &[&str]) -> Outcome {
+        self.experiment(&experiment(method));
+        let mut args = vec!["run", "experiment.json"];
+        args.extend_from_slice(flags);
+        self.chaos(&args)
+    }
+}
+
+/// Compiled components are cached here across tests and runs.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-component-cache")
+}
+
+/// A minimal valid experiment around `method`.
+pub fn experiment(method: Value) -> Value {
+    json!({"title": "e2e", "description": "an end-to-end test", "method": method})
+}
+
+/// A wasm provider.
+pub fn wasm(module: &str, func: &str, arguments: Value, grants: Value) -> Value {
+    json!({"type": "wasm", "module": module, "func": func, "arguments": arguments, "grants": grants})
+}
+
+/// A probe.
+pub fn probe(name: &str, provider: Value) -> Value {
+    json!({"type": "probe", "name": name, "provider": provider})
+}
+
+/// An action.
+pub fn action(name: &str, provider: Value) -> Value {
+    json!({"type": "action", "name": name, "provider": provider})
+}
+
+/// The tutorial's HTTP service, running in-process until dropped.
+pub struct Service {
+    pub port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Service {
+    /// Serves `file` on 127.0.0.1 and a free port.
+    pub fn start(file: PathBuf, behaviour: exchange_service::Behaviour) -> Self {
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+                tokio::select! {
+                    _ = exchange_service::serve(listener, file, behaviour) => {}
+                    _ = stop_rx => {}
+                }
+            });
+        });
+        let port = port_rx.recv().unwrap();
+        Self { port, stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
