@@ -31,9 +31,9 @@ impl ActivityError {
             io::ErrorKind::PermissionDenied => {
                 Self::CapabilityDenied(format!("{what}: {err} (not granted to this activity)"))
             }
-            io::ErrorKind::NotFound => Self::Failed(format!(
-                "{what}: not found (or outside the directories granted to this activity)"
-            )),
+            io::ErrorKind::NotFound => {
+                Self::Failed(format!("{what}: not found (or outside the directories granted to this activity)"))
+            }
             _ => Self::Failed(format!("{what}: {err}")),
         }
     }

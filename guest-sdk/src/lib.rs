@@ -10,7 +10,7 @@
 //! component, no other tool needed.
 //!
 //! ```ignore
-//! use chaos_guest_sdk::{activities, ActivityError, JsonSchema};
+//! use chaos_guest_sdk::{activities, schemars, ActivityError, JsonSchema};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize, JsonSchema)]
@@ -37,7 +37,7 @@ pub mod log;
 pub mod registry;
 
 pub use error::ActivityError;
-pub use schemars::JsonSchema;
+pub use schemars::{self, JsonSchema};
 
 /// The wit-bindgen output for the `chaos:activity` world. Not part of the
 /// public API: [`activities!`] uses it.

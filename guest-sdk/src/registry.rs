@@ -1,10 +1,8 @@
 //! Glue used by [`crate::activities!`]: schema generation and JSON
 //! (de)serialization around the author's functions.
 
+use crate::__bindings::chaos::activity::types::{ActivityError as WitError, ActivityInfo, Kind as WitKind};
 use crate::ActivityError;
-use crate::__bindings::chaos::activity::types::{
-    ActivityError as WitError, ActivityInfo, Kind as WitKind,
-};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -44,8 +42,7 @@ pub fn invoke<A: DeserializeOwned, O: Serialize>(
     let args: A = serde_json::from_str(if arguments.trim().is_empty() { "{}" } else { arguments })
         .map_err(|e| WitError::InvalidArguments(e.to_string()))?;
     let output = f(args).map_err(WitError::from)?;
-    serde_json::to_string(&output)
-        .map_err(|e| WitError::Failed(format!("the output is not JSON-serializable: {e}")))
+    serde_json::to_string(&output).map_err(|e| WitError::Failed(format!("the output is not JSON-serializable: {e}")))
 }
 
 /// The error for a name the component does not provide.

@@ -156,18 +156,15 @@ impl Permissions {
     /// Whether the operator allows `value` for `capability`.
     pub fn allows(&self, capability: Capability, value: &str) -> bool {
         match capability {
-            Capability::Read => {
-                self.allows_path(&self.read, value) || self.allows_path(&self.write, value)
-            }
+            Capability::Read => self.allows_path(&self.read, value) || self.allows_path(&self.write, value),
             Capability::Write => self.allows_path(&self.write, value),
             Capability::Net => match &self.net {
                 Allowance::Denied => false,
                 Allowance::All => true,
                 Allowance::Only(list) => match value.parse::<HostPort>() {
-                    Ok(wanted) => list
-                        .iter()
-                        .filter_map(|a| a.parse::<HostPort>().ok())
-                        .any(|allowed| allowed.covers(&wanted)),
+                    Ok(wanted) => {
+                        list.iter().filter_map(|a| a.parse::<HostPort>().ok()).any(|allowed| allowed.covers(&wanted))
+                    }
                     Err(_) => false,
                 },
             },
@@ -185,25 +182,17 @@ impl Permissions {
             Allowance::All => true,
             Allowance::Only(list) => {
                 let wanted = resolve_path(&self.base_dir, value);
-                list.iter()
-                    .any(|allowed| wanted.starts_with(resolve_path(&self.base_dir, allowed)))
+                list.iter().any(|allowed| wanted.starts_with(resolve_path(&self.base_dir, allowed)))
             }
         }
     }
 
     /// Every request of `activities` (name, grants) that is not allowed.
-    pub fn missing<'a>(
-        &self,
-        activities: impl IntoIterator<Item = (&'a str, &'a Grants)>,
-    ) -> Vec<MissingGrant> {
+    pub fn missing<'a>(&self, activities: impl IntoIterator<Item = (&'a str, &'a Grants)>) -> Vec<MissingGrant> {
         let mut missing = Vec::new();
         for (activity, grants) in activities {
             for (capability, value) in grants.requests() {
-                let entry = MissingGrant {
-                    activity: activity.to_string(),
-                    capability,
-                    value: value.to_string(),
-                };
+                let entry = MissingGrant { activity: activity.to_string(), capability, value: value.to_string() };
                 if !self.allows(capability, value) && !missing.contains(&entry) {
                     missing.push(entry);
                 }

@@ -73,7 +73,15 @@ impl RunRecord {
     /// A record for `activity` starting now.
     pub fn start(activity: &Value) -> Self {
         let now = Utc::now();
-        Self { activity: activity.clone(), output: Value::Null, start: now, status: None, exception: None, end: now, tolerance_met: None }
+        Self {
+            activity: activity.clone(),
+            output: Value::Null,
+            start: now,
+            status: None,
+            exception: None,
+            end: now,
+            tolerance_met: None,
+        }
     }
 
     /// The JSON form, keys in Chaos Toolkit's order.
@@ -221,7 +229,21 @@ mod tests {
         let keys: Vec<_> = j.to_value().as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             keys,
-            ["chaoslib-version", "chaos-wasm-version", "platform", "node", "experiment", "start", "status", "deviated", "steady_states", "run", "rollbacks", "end", "duration"]
+            [
+                "chaoslib-version",
+                "chaos-wasm-version",
+                "platform",
+                "node",
+                "experiment",
+                "start",
+                "status",
+                "deviated",
+                "steady_states",
+                "run",
+                "rollbacks",
+                "end",
+                "duration"
+            ]
         );
     }
 

@@ -5,15 +5,15 @@
 //! The `chaos` binary is a thin layer over this crate ([`cli`]).
 #![deny(missing_docs)]
 
-pub mod grants;
-pub mod sandbox;
+pub mod cli;
 pub mod configuration;
 pub mod experiment;
+pub mod grants;
+pub mod journal;
+pub mod prepare;
+pub mod providers;
+pub mod runner;
+pub mod sandbox;
 pub mod substitution;
 pub mod tolerance;
 pub mod validation;
-pub mod journal;
-pub mod providers;
-pub mod runner;
-pub mod cli;
-pub mod prepare;

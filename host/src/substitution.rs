@@ -20,9 +20,7 @@ pub fn substitute(value: &Value, mapping: &Mapping) -> Value {
     match value {
         Value::String(s) => substitute_str(s, mapping),
         Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, mapping)).collect()),
-        Value::Object(obj) => {
-            Value::Object(obj.iter().map(|(k, v)| (k.clone(), substitute(v, mapping))).collect())
-        }
+        Value::Object(obj) => Value::Object(obj.iter().map(|(k, v)| (k.clone(), substitute(v, mapping))).collect()),
         other => other.clone(),
     }
 }
@@ -80,10 +78,7 @@ fn identifier_len(s: &str) -> usize {
         Some((_, c)) if c == '_' || c.is_ascii_alphabetic() => {}
         _ => return 0,
     }
-    chars
-        .find(|(_, c)| !(*c == '_' || c.is_ascii_alphanumeric()))
-        .map(|(i, _)| i)
-        .unwrap_or(s.len())
+    chars.find(|(_, c)| !(*c == '_' || c.is_ascii_alphanumeric())).map(|(i, _)| i).unwrap_or(s.len())
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -111,10 +106,7 @@ pub fn python_repr(value: &Value) -> String {
         }
         Value::Object(obj) => format!(
             "{{{}}}",
-            obj.iter()
-                .map(|(k, v)| format!("'{k}': {}", python_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            obj.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect::<Vec<_>>().join(", ")
         ),
     }
 }

@@ -86,10 +86,9 @@ pub fn evaluate(tolerance: &Tolerance, value: &Value, mapping: &Mapping) -> Verd
             jsonpath(&crate::substitution::render(path, mapping), target.as_deref(), *count, expect, value)
         }
         Tolerance::Range { min, max, target } => range(*min, *max, target.as_deref(), value),
-        Tolerance::Probe(p) => Verdict {
-            met: false,
-            explanation: format!("probe tolerance '{}' must be run by the runner", p.name),
-        },
+        Tolerance::Probe(p) => {
+            Verdict { met: false, explanation: format!("probe tolerance '{}' must be run by the runner", p.name) }
+        }
     }
 }
 
@@ -124,11 +123,12 @@ fn list(items: &[Value], value: &Value) -> Verdict {
     }
     if let [low, high] = items {
         return match (py_cmp(low, value), py_cmp(value, high)) {
-            (Some(a), Some(b)) => verdict(a != Ordering::Greater && b != Ordering::Greater, format!("a value between {low} and {high}"), value),
-            _ => Verdict {
-                met: false,
-                explanation: format!("cannot compare {} with the range {shown}", short(value)),
-            },
+            (Some(a), Some(b)) => verdict(
+                a != Ordering::Greater && b != Ordering::Greater,
+                format!("a value between {low} and {high}"),
+                value,
+            ),
+            _ => Verdict { met: false, explanation: format!("cannot compare {} with the range {shown}", short(value)) },
         };
     }
     verdict(items.iter().any(|i| py_eq(value, i)), format!("one of {shown}"), value)
@@ -148,7 +148,10 @@ fn regex(pattern: &Value, target: &Option<String>, value: &Value) -> Verdict {
     };
     let value = targeted(value, target.as_deref());
     let Value::String(text) = value else {
-        return Verdict { met: false, explanation: format!("expected text matching /{pattern}/, got {}", short(value)) };
+        return Verdict {
+            met: false,
+            explanation: format!("expected text matching /{pattern}/, got {}", short(value)),
+        };
     };
     match regex::Regex::new(&pattern) {
         Ok(re) => verdict(re.is_match(text), format!("text matching /{pattern}/"), value),
@@ -176,9 +179,11 @@ fn jsonpath(path: &str, target: Option<&str>, count: Option<u64>, expect: Option
     let matches: Vec<Value> = query.query(document).all().into_iter().cloned().collect();
     let found = Value::Array(matches.clone());
     match (expect, count) {
-        (Some(Value::Array(expected)), _) => {
-            verdict(py_eq(&found, &Value::Array(expected.clone())), format!("{path} to match {}", Value::Array(expected)), &found)
-        }
+        (Some(Value::Array(expected)), _) => verdict(
+            py_eq(&found, &Value::Array(expected.clone())),
+            format!("{path} to match {}", Value::Array(expected)),
+            &found,
+        ),
         (Some(single), _) => {
             verdict(py_eq(&found, &Value::Array(vec![single.clone()])), format!("{path} to match [{single}]"), &found)
         }
@@ -322,7 +327,12 @@ mod tests {
     #[test]
     fn jsonpath_counts_and_expects() {
         let v = json!({"body": {"items": [{"id": 1}, {"id": 2}]}});
-        let path = |count, expect| Tolerance::JsonPath { path: "$.items[*].id".into(), target: Some("body".into()), count, expect };
+        let path = |count, expect| Tolerance::JsonPath {
+            path: "$.items[*].id".into(),
+            target: Some("body".into()),
+            count,
+            expect,
+        };
         assert!(check(path(None, None), v.clone()));
         assert!(check(path(Some(2), None), v.clone()));
         assert!(!check(path(Some(3), None), v.clone()));

@@ -14,7 +14,8 @@ fn read(name: &str, path: &str, grants: serde_json::Value) -> serde_json::Value 
 fn a_read_grant_lets_the_activity_read_inside_the_directory() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
-    let outcome = s.run_method(json!([read("r", "./data/file.txt", json!({"read": ["./data"]}))]), &["--allow-read=./data"]);
+    let outcome =
+        s.run_method(json!([read("r", "./data/file.txt", json!({"read": ["./data"]}))]), &["--allow-read=./data"]);
     assert_eq!(outcome.code, 0, "{}", outcome.log);
     assert_eq!(outcome.run_of("r")["output"], "inside");
 }
@@ -25,7 +26,10 @@ fn a_path_outside_every_grant_is_not_visible() {
     s.write("data/file.txt", "inside");
     let secret = s.write("secret.txt", "SECRET-CONTENT");
     let outcome = s.run_method(
-        json!([read("abs", secret.to_str().unwrap(), json!({"read": ["./data"]})), read("sibling", "./secret.txt", json!({"read": ["./data"]}))]),
+        json!([
+            read("abs", secret.to_str().unwrap(), json!({"read": ["./data"]})),
+            read("sibling", "./secret.txt", json!({"read": ["./data"]}))
+        ]),
         &["--allow-read=./data"],
     );
     assert!(outcome.exception_of("abs").contains("not found"), "{}", outcome.exception_of("abs"));
@@ -38,7 +42,10 @@ fn a_dotdot_escape_from_a_granted_directory_is_refused() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
     s.write("secret.txt", "SECRET-CONTENT");
-    let outcome = s.run_method(json!([read("escape", "./data/../secret.txt", json!({"read": ["./data"]}))]), &["--allow-read=./data"]);
+    let outcome = s.run_method(
+        json!([read("escape", "./data/../secret.txt", json!({"read": ["./data"]}))]),
+        &["--allow-read=./data"],
+    );
     let exception = outcome.exception_of("escape");
     assert!(exception.contains("was denied a capability"), "{exception}");
     assert!(!outcome.log.contains("SECRET-CONTENT"));
@@ -52,10 +59,17 @@ fn a_symlink_escape_from_a_granted_directory_is_refused() {
     std::os::unix::fs::symlink(&secret, s.path("data/link.txt")).unwrap();
     std::os::unix::fs::symlink(s.dir.path(), s.path("data/up")).unwrap();
     let outcome = s.run_method(
-        json!([read("file-link", "./data/link.txt", json!({"read": ["./data"]})), read("dir-link", "./data/up/secret.txt", json!({"read": ["./data"]}))]),
+        json!([
+            read("file-link", "./data/link.txt", json!({"read": ["./data"]})),
+            read("dir-link", "./data/up/secret.txt", json!({"read": ["./data"]}))
+        ]),
         &["--allow-read=./data"],
     );
-    assert!(outcome.exception_of("file-link").contains("was denied a capability"), "{}", outcome.exception_of("file-link"));
+    assert!(
+        outcome.exception_of("file-link").contains("was denied a capability"),
+        "{}",
+        outcome.exception_of("file-link")
+    );
     assert!(outcome.exception_of("dir-link").contains("was denied a capability"));
     assert!(!outcome.log.contains("SECRET-CONTENT"));
 }
@@ -65,7 +79,10 @@ fn writing_into_a_read_only_grant_is_refused() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
     let outcome = s.run_method(
-        json!([action("w", wasm("builtin:fs", "write", json!({"path": "./data/new.txt", "content": "x"}), json!({"read": ["./data"]})))]),
+        json!([action(
+            "w",
+            wasm("builtin:fs", "write", json!({"path": "./data/new.txt", "content": "x"}), json!({"read": ["./data"]}))
+        )]),
         &["--allow-read=./data"],
     );
     assert!(outcome.exception_of("w").contains("was denied a capability"), "{}", outcome.exception_of("w"));
@@ -77,7 +94,15 @@ fn a_write_grant_lets_the_activity_write() {
     let s = Scenario::new();
     std::fs::create_dir(s.path("out")).unwrap();
     let outcome = s.run_method(
-        json!([action("w", wasm("builtin:fs", "write", json!({"path": "./out/new.txt", "content": "written"}), json!({"write": ["./out"]})))]),
+        json!([action(
+            "w",
+            wasm(
+                "builtin:fs",
+                "write",
+                json!({"path": "./out/new.txt", "content": "written"}),
+                json!({"write": ["./out"]})
+            )
+        )]),
         &["--allow-write=./out"],
     );
     assert_eq!(outcome.run_of("w")["output"], 7, "{}", outcome.log);
@@ -89,12 +114,19 @@ fn an_ungranted_request_stops_the_run_before_anything_runs() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
     let outcome = s.run_method(
-        json!([action("w", wasm("builtin:fs", "write", json!({"path": "./data/x", "content": "x"}), json!({"write": ["./data"]})))]),
+        json!([action(
+            "w",
+            wasm("builtin:fs", "write", json!({"path": "./data/x", "content": "x"}), json!({"write": ["./data"]}))
+        )]),
         &["--allow-read=./data"],
     );
     assert_eq!(outcome.code, 1);
     assert!(outcome.journal.is_none());
-    assert!(outcome.log.contains("activity 'w' needs write access to ./data: allow it with --allow-write=./data"), "{}", outcome.log);
+    assert!(
+        outcome.log.contains("activity 'w' needs write access to ./data: allow it with --allow-write=./data"),
+        "{}",
+        outcome.log
+    );
     assert!(!s.path("data/x").exists());
 }
 
@@ -103,7 +135,8 @@ fn an_operator_grant_for_another_directory_does_not_cover_the_request() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
     s.write("other/file.txt", "other");
-    let outcome = s.run_method(json!([read("r", "./data/file.txt", json!({"read": ["./data"]}))]), &["--allow-read=./other"]);
+    let outcome =
+        s.run_method(json!([read("r", "./data/file.txt", json!({"read": ["./data"]}))]), &["--allow-read=./other"]);
     assert_eq!(outcome.code, 1);
     assert!(outcome.log.contains("needs read access to ./data"), "{}", outcome.log);
 }
@@ -117,7 +150,8 @@ fn sockets_reach_a_granted_host_and_port() {
     let s = Scenario::new();
     let service = Service::start(s.write("exchange.dat", "x"), Behaviour::Fixed);
     let grant = format!("127.0.0.1:{}", service.port);
-    let outcome = s.run_method(json!([connect("c", service.port, json!({"net": [grant]}))]), &[&format!("--allow-net={grant}")]);
+    let outcome =
+        s.run_method(json!([connect("c", service.port, json!({"net": [grant]}))]), &[&format!("--allow-net={grant}")]);
     let output = &outcome.run_of("c")["output"];
     assert_eq!(output["connected"], true, "{}", outcome.log);
     assert!(output["latency_ms"].as_f64().unwrap() >= 0.0);
@@ -150,7 +184,8 @@ fn wasi_http_reaches_a_granted_host() {
     let s = Scenario::new();
     let service = Service::start(s.write("exchange.dat", "rates"), Behaviour::Fixed);
     let grant = format!("127.0.0.1:{}", service.port);
-    let outcome = s.run_method(json!([request("h", &service.url(), json!({"net": [grant]}))]), &[&format!("--allow-net={grant}")]);
+    let outcome = s
+        .run_method(json!([request("h", &service.url(), json!({"net": [grant]}))]), &[&format!("--allow-net={grant}")]);
     let output = &outcome.run_of("h")["output"];
     assert_eq!(output["status"], 200, "{}", outcome.log);
     assert_eq!(output["body"], "rates");
@@ -187,7 +222,14 @@ fn the_native_http_provider_needs_allow_net_for_its_host() {
     assert_eq!(outcome.code, 1);
     assert!(outcome.journal.is_none());
     let flag = format!("--allow-net=127.0.0.1:{}", service.port);
-    assert!(outcome.log.contains(&format!("activity 'n' needs network access to 127.0.0.1:{}: allow it with {flag}", service.port)), "{}", outcome.log);
+    assert!(
+        outcome.log.contains(&format!(
+            "activity 'n' needs network access to 127.0.0.1:{}: allow it with {flag}",
+            service.port
+        )),
+        "{}",
+        outcome.log
+    );
 
     let outcome = s.run_method(json!([native("n", &service.url())]), &[&flag]);
     assert_eq!(outcome.code, 0, "{}", outcome.log);
@@ -201,7 +243,8 @@ fn the_native_http_provider_needs_allow_net_for_its_host() {
 fn the_native_http_provider_is_refused_for_a_host_allowed_on_another_port() {
     let s = Scenario::new();
     let service = Service::start(s.write("exchange.dat", "rates"), Behaviour::Fixed);
-    let outcome = s.run_method(json!([native("n", &service.url())]), &[&format!("--allow-net=127.0.0.1:{}", closed_port())]);
+    let outcome =
+        s.run_method(json!([native("n", &service.url())]), &[&format!("--allow-net=127.0.0.1:{}", closed_port())]);
     assert_eq!(outcome.code, 1);
     assert!(outcome.log.contains("activity 'n' needs network access"), "{}", outcome.log);
 }
@@ -232,7 +275,11 @@ fn an_env_grant_the_operator_did_not_allow_stops_the_run() {
     let s = Scenario::new();
     let outcome = s.run_method(json!([read_env("e", "HOME", json!({"env": ["HOME"]}))]), &["--allow-env=PATH"]);
     assert_eq!(outcome.code, 1);
-    assert!(outcome.log.contains("activity 'e' needs the environment variable HOME: allow it with --allow-env=HOME"), "{}", outcome.log);
+    assert!(
+        outcome.log.contains("activity 'e' needs the environment variable HOME: allow it with --allow-env=HOME"),
+        "{}",
+        outcome.log
+    );
 }
 
 #[test]

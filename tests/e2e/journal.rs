@@ -13,7 +13,24 @@ fn the_journal_has_the_reference_fields_in_order() {
     let outcome = s.run_method(json!([echo("e", json!({"a": 1}))]), &[]);
     let journal = outcome.journal().as_object().unwrap();
     let keys: Vec<_> = journal.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["chaoslib-version", "chaos-wasm-version", "platform", "node", "experiment", "start", "status", "deviated", "steady_states", "run", "rollbacks", "end", "duration"]);
+    assert_eq!(
+        keys,
+        [
+            "chaoslib-version",
+            "chaos-wasm-version",
+            "platform",
+            "node",
+            "experiment",
+            "start",
+            "status",
+            "deviated",
+            "steady_states",
+            "run",
+            "rollbacks",
+            "end",
+            "duration"
+        ]
+    );
     let run = outcome.run_of("e").as_object().unwrap();
     let keys: Vec<_> = run.keys().map(String::as_str).collect();
     assert_eq!(keys, ["activity", "output", "start", "status", "end", "duration"]);

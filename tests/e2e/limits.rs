@@ -19,11 +19,17 @@ fn with_timeout(mut activity: serde_json::Value, secs: f64) -> serde_json::Value
 fn an_infinite_loop_is_stopped_by_the_time_limit_and_the_run_goes_on() {
     let s = Scenario::new();
     let outcome = s.run_method(
-        json!([with_timeout(hostile_call("action", "spin", "spin", json!({})), 1.0), hostile_call("probe", "after", "echo", json!({"value": 1}))]),
+        json!([
+            with_timeout(hostile_call("action", "spin", "spin", json!({})), 1.0),
+            hostile_call("probe", "after", "echo", json!({"value": 1}))
+        ]),
         &[],
     );
     assert_eq!(outcome.code, 0, "a failed method activity does not fail the run: {}", outcome.log);
-    assert_eq!(outcome.exception_of("spin"), "chaoslib.exceptions.ActivityFailed: activity 'spin' exceeded its time limit of 1s and was stopped\n");
+    assert_eq!(
+        outcome.exception_of("spin"),
+        "chaoslib.exceptions.ActivityFailed: activity 'spin' exceeded its time limit of 1s and was stopped\n"
+    );
     assert!(outcome.log.contains("=> failed: activity 'spin' exceeded its time limit of 1s"), "{}", outcome.log);
     assert_eq!(outcome.run_of("after")["output"], 1);
     let duration = outcome.run_of("spin")["duration"].as_f64().unwrap();
@@ -40,7 +46,8 @@ fn the_run_wide_timeout_applies_when_the_provider_sets_none() {
 #[test]
 fn a_guest_blocked_in_a_host_call_is_stopped_by_the_host_side_timeout() {
     let s = Scenario::new();
-    let outcome = s.run_method(json!([with_timeout(hostile_call("action", "sleeper", "sleep_forever", json!({})), 1.0)]), &[]);
+    let outcome =
+        s.run_method(json!([with_timeout(hostile_call("action", "sleeper", "sleep_forever", json!({})), 1.0)]), &[]);
     assert!(outcome.exception_of("sleeper").contains("exceeded its time limit of 1s"), "{}", outcome.log);
 }
 
@@ -48,7 +55,10 @@ fn a_guest_blocked_in_a_host_call_is_stopped_by_the_host_side_timeout() {
 fn a_memory_hungry_component_is_stopped_by_the_memory_limit() {
     let s = Scenario::new();
     let outcome = s.run_method(
-        json!([hostile_call("action", "hog", "eat_memory", json!({})), hostile_call("probe", "after", "echo", json!({"value": "still running"}))]),
+        json!([
+            hostile_call("action", "hog", "eat_memory", json!({})),
+            hostile_call("probe", "after", "echo", json!({"value": "still running"}))
+        ]),
         &["--memory-limit=32"],
     );
     let exception = outcome.exception_of("hog");
@@ -59,7 +69,8 @@ fn a_memory_hungry_component_is_stopped_by_the_memory_limit() {
 #[test]
 fn output_over_the_output_limit_fails_the_activity() {
     let s = Scenario::new();
-    let outcome = s.run_method(json!([hostile_call("probe", "big", "big_output", json!({"bytes": 4096}))]), &["--output-limit=2"]);
+    let outcome = s
+        .run_method(json!([hostile_call("probe", "big", "big_output", json!({"bytes": 4096}))]), &["--output-limit=2"]);
     assert!(outcome.exception_of("big").contains("over its output limit of 2048 bytes"), "{}", outcome.log);
 }
 
@@ -69,14 +80,21 @@ fn a_panicking_component_fails_with_a_message_naming_the_activity() {
     let outcome = s.run_method(json!([hostile_call("action", "boom", "panic", json!({}))]), &[]);
     let exception = outcome.exception_of("boom");
     assert!(exception.contains("activity 'boom' crashed"), "{exception}");
-    assert!(outcome.log.contains("[boom]") && outcome.log.contains("panics on purpose"), "the guest's panic message is logged: {}", outcome.log);
+    assert!(
+        outcome.log.contains("[boom]") && outcome.log.contains("panics on purpose"),
+        "the guest's panic message is logged: {}",
+        outcome.log
+    );
 }
 
 #[test]
 fn an_activity_error_is_journaled_as_a_failure() {
     let s = Scenario::new();
     let outcome = s.run_method(json!([hostile_call("action", "f", "fail", json!({}))]), &[]);
-    assert_eq!(outcome.exception_of("f"), "chaoslib.exceptions.ActivityFailed: activity 'f' failed: this activity fails on purpose\n");
+    assert_eq!(
+        outcome.exception_of("f"),
+        "chaoslib.exceptions.ActivityFailed: activity 'f' failed: this activity fails on purpose\n"
+    );
 }
 
 #[test]

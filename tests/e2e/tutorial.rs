@@ -57,6 +57,10 @@ fn the_tutorial_refuses_to_start_without_its_grants() {
     let outcome = scenario.chaos(&["run", "experiment.json", "--allow-read=."]);
     assert_eq!(outcome.code, 1);
     assert!(outcome.journal.is_none());
-    assert!(outcome.log.contains("activity 'move-exchange-file' needs write access to .: allow it with --allow-write=."), "{}", outcome.log);
+    assert!(
+        outcome.log.contains("activity 'move-exchange-file' needs write access to .: allow it with --allow-write=."),
+        "{}",
+        outcome.log
+    );
     assert!(outcome.log.contains("activity 'service-answers-200-or-503' needs network access to 127.0.0.1:8080: allow it with --allow-net=127.0.0.1:8080"), "{}", outcome.log);
 }

@@ -18,7 +18,10 @@ fn assert_refused(outcome: &Outcome, message: &str) {
 #[test]
 fn a_valid_experiment_validates_with_exit_0() {
     let s = Scenario::new();
-    s.experiment(&experiment(json!([probe("p", wasm("builtin:fs", "exists", json!({"path": "."}), json!({"read": ["."]})))])));
+    s.experiment(&experiment(json!([probe(
+        "p",
+        wasm("builtin:fs", "exists", json!({"path": "."}), json!({"read": ["."]}))
+    )])));
     let outcome = validate(&s);
     assert_eq!(outcome.code, 0, "{}", outcome.log);
     assert!(outcome.log.contains("experiment syntax and semantic look valid"));
@@ -36,7 +39,10 @@ fn malformed_json_is_reported_with_line_and_column() {
 fn malformed_yaml_is_reported_with_line_and_column() {
     let s = Scenario::new();
     s.write("experiment.yaml", "title: t\ndescription: d\nmethod:\n  - name: [unclosed\n");
-    assert_refused(&s.chaos(&["validate", "experiment.yaml"]), "Failed parsing YAML experiment experiment.yaml at line");
+    assert_refused(
+        &s.chaos(&["validate", "experiment.yaml"]),
+        "Failed parsing YAML experiment experiment.yaml at line",
+    );
 }
 
 #[test]
@@ -79,20 +85,29 @@ fn a_file_that_is_not_a_component_names_the_activity() {
 fn an_unknown_builtin_lists_the_builtins() {
     let s = Scenario::new();
     s.experiment(&experiment(json!([probe("u", wasm("builtin:nope", "x", json!({}), json!({})))])));
-    assert_refused(&validate(&s), "activity 'u': there is no built-in component `builtin:nope` (built-ins: builtin:fs, builtin:http, builtin:net)");
+    assert_refused(
+        &validate(&s),
+        "activity 'u': there is no built-in component `builtin:nope` (built-ins: builtin:fs, builtin:http, builtin:net)",
+    );
 }
 
 #[test]
 fn a_func_the_component_does_not_provide_lists_what_it_provides() {
     let s = Scenario::new();
     s.experiment(&experiment(json!([probe("f", wasm("builtin:fs", "delete_everything", json!({}), json!({})))])));
-    assert_refused(&validate(&s), "activity 'f': builtin:fs provides no activity `delete_everything` (it provides: exists, read, write, rename, remove)");
+    assert_refused(
+        &validate(&s),
+        "activity 'f': builtin:fs provides no activity `delete_everything` (it provides: exists, read, write, rename, remove)",
+    );
 }
 
 #[test]
 fn arguments_that_do_not_match_the_schema_are_refused() {
     let s = Scenario::new();
-    s.experiment(&experiment(json!([probe("a", wasm("builtin:fs", "exists", json!({"path": 3, "extra": true}), json!({})))])));
+    s.experiment(&experiment(json!([probe(
+        "a",
+        wasm("builtin:fs", "exists", json!({"path": 3, "extra": true}), json!({}))
+    )])));
     let outcome = validate(&s);
     assert_refused(&outcome, "activity 'a': arguments do not match what `exists` accepts");
     assert_refused(&outcome, "/path");
@@ -108,7 +123,10 @@ fn missing_required_arguments_are_refused() {
 #[test]
 fn substituted_arguments_are_checked_after_substitution() {
     let s = Scenario::new();
-    let mut doc = experiment(json!([probe("a", wasm("builtin:net", "tcp_connect", json!({"host": "x", "port": "${port}"}), json!({})))]));
+    let mut doc = experiment(json!([probe(
+        "a",
+        wasm("builtin:net", "tcp_connect", json!({"host": "x", "port": "${port}"}), json!({}))
+    )]));
     doc["configuration"] = json!({"port": 8080});
     s.experiment(&doc);
     assert_eq!(validate(&s).code, 0);

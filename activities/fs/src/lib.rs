@@ -1,7 +1,7 @@
 //! `builtin:fs`: files and directories, inside the paths the activity is
 //! granted. Paths are the ones the experiment uses (`./exchange.dat`).
 
-use chaos_guest_sdk::{ActivityError, JsonSchema, activities};
+use chaos_guest_sdk::{ActivityError, JsonSchema, activities, schemars};
 use serde::Deserialize;
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -57,23 +57,17 @@ fn write(args: WriteArgs) -> Result<usize, ActivityError> {
         .truncate(!args.append)
         .open(&args.path)
         .map_err(|e| ActivityError::io(&args.path, e))?;
-    file.write_all(args.content.as_bytes())
-        .map_err(|e| ActivityError::io(&args.path, e))?;
+    file.write_all(args.content.as_bytes()).map_err(|e| ActivityError::io(&args.path, e))?;
     Ok(args.content.len())
 }
 
 fn rename(args: RenameArgs) -> Result<(), ActivityError> {
-    fs::rename(&args.src, &args.dst)
-        .map_err(|e| ActivityError::io(format!("{} -> {}", args.src, args.dst), e))
+    fs::rename(&args.src, &args.dst).map_err(|e| ActivityError::io(format!("{} -> {}", args.src, args.dst), e))
 }
 
 fn remove(args: PathArgs) -> Result<(), ActivityError> {
     let meta = fs::symlink_metadata(&args.path).map_err(|e| ActivityError::io(&args.path, e))?;
-    let result = if meta.is_dir() {
-        fs::remove_dir(&args.path)
-    } else {
-        fs::remove_file(&args.path)
-    };
+    let result = if meta.is_dir() { fs::remove_dir(&args.path) } else { fs::remove_file(&args.path) };
     result.map_err(|e| ActivityError::io(&args.path, e))
 }
 

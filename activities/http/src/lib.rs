@@ -2,14 +2,12 @@
 //! `wasi:http/outgoing-handler`, to the hosts the activity is granted. The
 //! output is shaped like Chaos Toolkit's http provider: `{status, headers, body}`.
 
-use chaos_guest_sdk::{ActivityError, JsonSchema, activities};
+use chaos_guest_sdk::{ActivityError, JsonSchema, activities, schemars};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use wasip2::http::outgoing_handler;
-use wasip2::http::types::{
-    ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
-};
+use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
 
 /// The request to send.
 #[derive(Deserialize, JsonSchema)]
@@ -108,11 +106,8 @@ fn describe(code: &ErrorCode, authority: &str) -> ActivityError {
 
 fn request(args: RequestArgs) -> Result<Response, ActivityError> {
     let target = split_url(&args.url)?;
-    let mut header_list: Vec<(String, Vec<u8>)> = args
-        .headers
-        .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec()))
-        .collect();
+    let mut header_list: Vec<(String, Vec<u8>)> =
+        args.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec())).collect();
     let body = match &args.body {
         None => None,
         Some(Value::String(s)) => Some(s.clone().into_bytes()),
@@ -142,8 +137,7 @@ fn request(args: RequestArgs) -> Result<Response, ActivityError> {
         let _ = opts.set_first_byte_timeout(Some(nanos));
         opts
     });
-    let pending = outgoing_handler::handle(req, options)
-        .map_err(|code| describe(&code, &target.authority))?;
+    let pending = outgoing_handler::handle(req, options).map_err(|code| describe(&code, &target.authority))?;
     if let Some(bytes) = body {
         let stream = outgoing_body.write().map_err(|()| ActivityError::failed("request body stream"))?;
         for chunk in bytes.chunks(4096) {
@@ -176,11 +170,7 @@ fn request(args: RequestArgs) -> Result<Response, ActivityError> {
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let is_json = headers.get("content-type").map(String::as_str) == Some("application/json");
-    let body = if is_json {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    } else {
-        Value::String(text)
-    };
+    let body = if is_json { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
     Ok(Response { status: response.status(), headers, body })
 }
 

@@ -1,7 +1,7 @@
 //! `builtin:net`: network reachability probes, through `wasi:sockets`, to the
 //! hosts and ports the activity is granted.
 
-use chaos_guest_sdk::{ActivityError, JsonSchema, activities};
+use chaos_guest_sdk::{ActivityError, JsonSchema, activities, schemars};
 use serde::{Deserialize, Serialize};
 use std::io::ErrorKind;
 use std::net::{TcpStream, ToSocketAddrs};

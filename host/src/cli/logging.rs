@@ -32,7 +32,8 @@ where
 /// Installs the stderr logger: info and above, debug with `verbose`.
 /// `CHAOS_LOG` (an `EnvFilter` directive) overrides the level.
 pub fn init(verbose: bool) {
-    let default = if verbose { "debug,cranelift=info,wasmtime=info,hyper=info,reqwest=info,rustls=info,h2=info" } else { "info" };
+    let default =
+        if verbose { "debug,cranelift=info,wasmtime=info,hyper=info,reqwest=info,rustls=info,h2=info" } else { "info" };
     let filter = EnvFilter::try_from_env("CHAOS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -39,10 +39,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let requested = prepared.experiment.requested_grants(&prepared.mapping);
     let missing = permissions.missing(requested.iter().map(|(name, g)| (name.as_str(), g)));
     if !missing.is_empty() {
-        tracing::error!(
-            "Refusing to run: the experiment asks for {} grant(s) that were not allowed:",
-            missing.len()
-        );
+        tracing::error!("Refusing to run: the experiment asks for {} grant(s) that were not allowed:", missing.len());
         for m in &missing {
             tracing::error!("  {m}");
         }

@@ -8,4 +8,4 @@ pub mod load;
 pub mod model;
 
 pub use load::{LoadError, Source, load};
-pub use model::{Activity, ActivityKind, Experiment, Hypothesis, HttpProvider, Pauses, Provider, WasmProvider};
+pub use model::{Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, Provider, WasmProvider};

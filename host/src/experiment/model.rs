@@ -173,6 +173,10 @@ impl HttpProvider {
         let url = reqwest::Url::parse(&render(&self.url, mapping)).ok()?;
         let host = url.host_str()?;
         let port = url.port_or_known_default()?;
-        Some(if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
+        Some(if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        })
     }
 }

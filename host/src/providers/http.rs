@@ -78,7 +78,8 @@ impl HttpClients {
         let method = reqwest::Method::from_bytes(provider.method.as_bytes())
             .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;
         let headers = substitute(&Value::Object(provider.headers.clone()), mapping);
-        let mut arguments = provider.arguments.as_ref().map(|a| if mapping.is_empty() { a.clone() } else { substitute(a, mapping) });
+        let mut arguments =
+            provider.arguments.as_ref().map(|a| if mapping.is_empty() { a.clone() } else { substitute(a, mapping) });
         if let Some(v) = value {
             let args = arguments.get_or_insert_with(|| json!({}));
             if let Value::Object(map) = args {
@@ -113,7 +114,9 @@ impl HttpClients {
                 Ok(r) => break r,
                 Err(e) if e.is_connect() && attempt < provider.max_retries => attempt += 1,
                 Err(e) if e.is_timeout() => return Err(fail("activity took too long to complete".into())),
-                Err(e) if e.is_connect() => return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e)))),
+                Err(e) if e.is_connect() => {
+                    return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e))));
+                }
                 Err(e) => return Err(fail(format!("request to {url_text} failed: {}", root_cause(&e)))),
             }
         };
@@ -131,9 +134,14 @@ impl HttpClients {
         }
         let json_body = out_headers.get("content-type").and_then(Value::as_str) == Some("application/json");
         let text = response.text().await.map_err(|e| {
-            if e.is_timeout() { fail("activity took too long to complete".into()) } else { fail(format!("reading the response failed: {e}")) }
+            if e.is_timeout() {
+                fail("activity took too long to complete".into())
+            } else {
+                fail(format!("reading the response failed: {e}"))
+            }
         })?;
-        let body = if json_body { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
+        let body =
+            if json_body { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
         if status >= 400 && !has_tolerance {
             tracing::warn!(
                 "This HTTP call returned a response with a HTTP status code above 400. If this was expected, please consider setting a tolerance to this activity."

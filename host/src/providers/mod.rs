@@ -41,7 +41,12 @@ impl Providers {
     ///
     /// # Errors
     /// [`ActivityFailed`] with the activity's name and the cause.
-    pub async fn run(&self, activity: &Activity, mapping: &Mapping, value: Option<&Value>) -> Result<Value, ActivityFailed> {
+    pub async fn run(
+        &self,
+        activity: &Activity,
+        mapping: &Mapping,
+        value: Option<&Value>,
+    ) -> Result<Value, ActivityFailed> {
         let missing = self.permissions.missing([(activity.name.as_str(), &activity.provider.grants(mapping))]);
         if let Some(first) = missing.first() {
             return Err(ActivityFailed(first.to_string()));

@@ -52,7 +52,14 @@ impl Runner {
     }
 
     /// Sleeps for a pause; true if a signal cut it short.
-    async fn pause(&self, which: &str, pause: Option<&Value>, mapping: &Mapping, interrupt: &Interrupt, seen: usize) -> bool {
+    async fn pause(
+        &self,
+        which: &str,
+        pause: Option<&Value>,
+        mapping: &Mapping,
+        interrupt: &Interrupt,
+        seen: usize,
+    ) -> bool {
         let Some(pause) = pause else { return false };
         let secs = match substitute(pause, mapping) {
             Value::Number(n) => n.as_f64().unwrap_or(0.0),

@@ -66,7 +66,9 @@ impl Runner {
                 status = Some(outcome_of(&state));
                 if let Some(probe) = state.probes.last() {
                     let name = probe.activity.get("name").and_then(Value::as_str).unwrap_or_default();
-                    tracing::error!("Steady state probe '{name}' is not in the given tolerance so failing this experiment");
+                    tracing::error!(
+                        "Steady state probe '{name}' is not in the given tolerance so failing this experiment"
+                    );
                 }
             }
             journal.before = Some(state);

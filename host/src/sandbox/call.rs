@@ -156,10 +156,8 @@ fn settle<T>(
             if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 return Err(CallError::Timeout(limits.timeout));
             }
-            let trap = err
-                .downcast_ref::<Trap>()
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| format!("{:#}", err.root_cause()));
+            let trap =
+                err.downcast_ref::<Trap>().map(|t| t.to_string()).unwrap_or_else(|| format!("{:#}", err.root_cause()));
             Err(CallError::Trap(trap))
         }
     }

@@ -46,14 +46,14 @@ impl ComponentSource {
     /// An unknown built-in name, or a file that cannot be read.
     pub fn bytes(&self) -> Result<Cow<'static, [u8]>> {
         match self {
-            ComponentSource::Builtin(name) => BUILTIN_COMPONENTS
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, bytes)| Cow::Borrowed(*bytes))
-                .ok_or_else(|| {
-                    let known: Vec<_> = Self::builtin_names().map(|n| format!("builtin:{n}")).collect();
-                    anyhow!("there is no built-in component `builtin:{name}` (built-ins: {})", known.join(", "))
-                }),
+            ComponentSource::Builtin(name) => {
+                BUILTIN_COMPONENTS.iter().find(|(n, _)| n == name).map(|(_, bytes)| Cow::Borrowed(*bytes)).ok_or_else(
+                    || {
+                        let known: Vec<_> = Self::builtin_names().map(|n| format!("builtin:{n}")).collect();
+                        anyhow!("there is no built-in component `builtin:{name}` (built-ins: {})", known.join(", "))
+                    },
+                )
+            }
             ComponentSource::File(path) => std::fs::read(path)
                 .map(Cow::Owned)
                 .with_context(|| format!("cannot read the component file {}", path.display())),
@@ -123,12 +123,10 @@ impl LoadedComponent {
         let mut activities = Vec::new();
         let mut validators = HashMap::new();
         for info in infos {
-            let schema: Value = serde_json::from_str(&info.arguments_schema).with_context(|| {
-                format!("activity `{}` declares an arguments schema that is not JSON", info.name)
-            })?;
-            let validator = jsonschema::validator_for(&schema).map_err(|e| {
-                anyhow!("activity `{}` declares an invalid arguments schema: {e}", info.name)
-            })?;
+            let schema: Value = serde_json::from_str(&info.arguments_schema)
+                .with_context(|| format!("activity `{}` declares an arguments schema that is not JSON", info.name))?;
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| anyhow!("activity `{}` declares an invalid arguments schema: {e}", info.name))?;
             validators.insert(info.name.clone(), validator);
             activities.push(ActivityInfo {
                 name: info.name,

@@ -15,11 +15,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 /// A granted path that is missing or is not a directory.
 pub fn apply(grants: &Grants, base_dir: &Path, wasi: &mut WasiCtxBuilder) -> Result<(), String> {
     let read_only = grants.read.iter().filter(|p| !grants.write.contains(p));
-    let dirs = grants
-        .write
-        .iter()
-        .map(|p| (p, FsPerms::ReadWrite))
-        .chain(read_only.map(|p| (p, FsPerms::ReadOnly)));
+    let dirs = grants.write.iter().map(|p| (p, FsPerms::ReadWrite)).chain(read_only.map(|p| (p, FsPerms::ReadOnly)));
     for (path, perms) in dirs {
         let host = resolve_path(base_dir, path);
         if !host.is_dir() {
@@ -29,8 +25,7 @@ pub fn apply(grants: &Grants, base_dir: &Path, wasi: &mut WasiCtxBuilder) -> Res
             ));
         }
         let guest = guest_name(path);
-        wasi.preopened_dir(&host, &guest, perms)
-            .map_err(|e| format!("cannot open granted directory `{path}`: {e}"))?;
+        wasi.preopened_dir(&host, &guest, perms).map_err(|e| format!("cannot open granted directory `{path}`: {e}"))?;
     }
     Ok(())
 }

@@ -52,9 +52,7 @@ impl NetPolicy {
     /// Whether a connection to `addr` is granted.
     pub fn allows_addr(&self, addr: SocketAddr) -> bool {
         let ip = canonical(addr.ip());
-        self.addrs
-            .iter()
-            .any(|(allowed, port)| canonical(*allowed) == ip && port.is_none_or(|p| p == addr.port()))
+        self.addrs.iter().any(|(allowed, port)| canonical(*allowed) == ip && port.is_none_or(|p| p == addr.port()))
     }
 
     /// Whether `host:port` is granted by name (or IP literal).
@@ -140,11 +138,8 @@ impl WasiHttpHooks for HttpPolicy {
             }
             let bare = host.trim_start_matches('[').trim_end_matches(']');
             let resolved = resolve(bare).await.map_err(|_| HttpError::DestinationNotFound)?;
-            let vetted: Vec<SocketAddr> = resolved
-                .into_iter()
-                .map(|ip| SocketAddr::new(ip, port))
-                .filter(|a| net.allows_addr(*a))
-                .collect();
+            let vetted: Vec<SocketAddr> =
+                resolved.into_iter().map(|ip| SocketAddr::new(ip, port)).filter(|a| net.allows_addr(*a)).collect();
             let Some(first) = vetted.first() else {
                 tracing::debug!("sandbox refused HTTP request to {host}:{port}: it resolved to no granted address");
                 return Err(HttpError::HttpRequestDenied);
@@ -165,8 +160,7 @@ impl WasiHttpHooks for HttpPolicy {
 /// header keeps the original name).
 fn pin_address(uri: &Uri, addr: SocketAddr) -> Result<Uri, HttpError> {
     let mut parts = uri.clone().into_parts();
-    parts.authority = Some(
-        Authority::try_from(addr.to_string().as_str()).map_err(|_| HttpError::HttpRequestUriInvalid)?,
-    );
+    parts.authority =
+        Some(Authority::try_from(addr.to_string().as_str()).map_err(|_| HttpError::HttpRequestUriInvalid)?);
     Uri::from_parts(parts).map_err(|_| HttpError::HttpRequestUriInvalid)
 }

@@ -109,6 +109,9 @@ impl Inner {
     fn emit(&self, which: Stream, line: &[u8]) {
         let line = String::from_utf8_lossy(line);
         let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            return;
+        }
         match which {
             Stream::Stdout => tracing::info!("[{}] {line}", self.activity),
             Stream::Stderr => tracing::warn!("[{}] {line}", self.activity),

@@ -32,7 +32,10 @@ pub fn activity_or_ref(
             let name = non_empty_str(Some(reference))
                 .ok_or_else(|| ValidationError::at(location, "reference to activity must be non-empty strings"))?;
             known.iter().rev().find(|a| a.name == name).cloned().ok_or_else(|| {
-                ValidationError::at(location, format!("referenced activity '{name}' could not be found in the experiment"))
+                ValidationError::at(
+                    location,
+                    format!("referenced activity '{name}' could not be found in the experiment"),
+                )
             })
         }
     }
@@ -105,7 +108,11 @@ fn pauses(value: Option<&Value>) -> Result<Pauses, String> {
                 ));
             }
             Some(v @ (Value::String(_) | Value::Number(_))) => *slot = Some(v.clone()),
-            Some(_) => return Err(format!("activity {key} pause must be a number or a pattern to a variable from the configuration or secrets")),
+            Some(_) => {
+                return Err(format!(
+                    "activity {key} pause must be a number or a pattern to a variable from the configuration or secrets"
+                ));
+            }
         }
     }
     Ok(out)

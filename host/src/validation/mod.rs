@@ -66,9 +66,8 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Mapping) -> Resul
     if empty {
         return Err(ValidationError::new("an empty experiment is not an experiment"));
     }
-    let doc = document
-        .as_object()
-        .ok_or_else(|| ValidationError::new("an experiment must be a mapping (a JSON object)"))?;
+    let doc =
+        document.as_object().ok_or_else(|| ValidationError::new("an experiment must be a mapping (a JSON object)"))?;
 
     let title = non_empty_str(doc.get("title")).ok_or_else(|| ValidationError::new("experiment requires a title"))?;
     non_empty_str(doc.get("description")).ok_or_else(|| ValidationError::new("experiment requires a description"))?;

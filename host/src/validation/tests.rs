@@ -50,7 +50,10 @@ fn an_unknown_provider_type_names_the_activity() {
 
 #[test]
 fn python_providers_are_refused_with_their_replacements() {
-    let doc = with("method", json!([{"type": "probe", "name": "py", "provider": {"type": "python", "module": "os.path", "func": "exists"}}]));
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "py", "provider": {"type": "python", "module": "os.path", "func": "exists"}}]),
+    );
     let err = check(doc).unwrap_err();
     assert!(err.starts_with("activity 'py': Python providers are not run by this engine"), "{err}");
     assert!(err.contains("builtin:fs"), "{err}");
@@ -107,7 +110,10 @@ fn an_invalid_regex_tolerance_is_refused() {
 #[test]
 fn a_ref_must_name_an_earlier_activity() {
     let doc = with("method", json!([probe("a"), {"ref": "b"}]));
-    assert_eq!(check(doc).unwrap_err(), "activity 'method[1]': referenced activity 'b' could not be found in the experiment");
+    assert_eq!(
+        check(doc).unwrap_err(),
+        "activity 'method[1]': referenced activity 'b' could not be found in the experiment"
+    );
     let doc = with("method", json!([probe("a"), {"ref": "a"}]));
     assert_eq!(check(doc).unwrap().method[1].name, "a");
 }
@@ -116,17 +122,27 @@ fn a_ref_must_name_an_earlier_activity() {
 fn wasm_providers_need_module_and_func_and_reject_unknown_fields() {
     let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "func": "x"}}]));
     assert!(check(doc).unwrap_err().starts_with("activity 'w': a wasm activity must have a module"));
-    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs"}}]));
+    let doc =
+        with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs"}}]));
     assert_eq!(check(doc).unwrap_err(), "activity 'w': a wasm activity must have a func");
-    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs", "func": "x", "grant": {}}}]));
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:fs", "func": "x", "grant": {}}}]),
+    );
     assert!(check(doc).unwrap_err().starts_with("activity 'w': unknown field `grant`"));
 }
 
 #[test]
 fn grants_are_checked_for_shape() {
-    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"net": ["http://a"]}}}]));
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"net": ["http://a"]}}}]),
+    );
     assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid net grant"));
-    let doc = with("method", json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"files": ["."]}}}]));
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "builtin:net", "func": "x", "grants": {"files": ["."]}}}]),
+    );
     assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid grants: unknown field `files`"));
 }
 
@@ -140,6 +156,9 @@ fn a_pause_string_must_be_a_placeholder() {
 
 #[test]
 fn http_headers_must_be_a_mapping() {
-    let doc = with("method", json!([{"type": "probe", "name": "h", "provider": {"type": "http", "url": "http://x", "headers": []}}]));
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "h", "provider": {"type": "http", "url": "http://x", "headers": []}}]),
+    );
     assert_eq!(check(doc).unwrap_err(), "activity 'h': a HTTP activities expect headers as a mapping");
 }

@@ -16,11 +16,11 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
         Value::String(s) => Tolerance::Str(s.clone()),
         Value::Array(items) => Tolerance::List(items.clone()),
         Value::Object(obj) => match obj.get("type").and_then(Value::as_str) {
-            Some("probe") => {
-                Tolerance::Probe(Box::new(activity::activity(value, &format!("{probe} tolerance"), ctx)?))
-            }
+            Some("probe") => Tolerance::Probe(Box::new(activity::activity(value, &format!("{probe} tolerance"), ctx)?)),
             Some("regex") => {
-                let pattern = obj.get("pattern").ok_or_else(|| fail("hypothesis regex probe tolerance must have a `pattern` key".into()))?;
+                let pattern = obj
+                    .get("pattern")
+                    .ok_or_else(|| fail("hypothesis regex probe tolerance must have a `pattern` key".into()))?;
                 let Value::String(pattern) = pattern else {
                     return Err(fail(format!("hypothesis probe tolerance pattern {pattern} has an invalid type")));
                 };
@@ -32,7 +32,9 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
                 Tolerance::Regex { pattern: pattern.clone(), target: target(obj) }
             }
             Some("jsonpath") => {
-                let path = obj.get("path").ok_or_else(|| fail("hypothesis jsonpath probe tolerance must have a `path` key".into()))?;
+                let path = obj
+                    .get("path")
+                    .ok_or_else(|| fail("hypothesis jsonpath probe tolerance must have a `path` key".into()))?;
                 let path = path.as_str().unwrap_or_default();
                 if path.is_empty() {
                     return Err(fail("hypothesis probe tolerance JSON path cannot be empty".into()));
@@ -48,13 +50,17 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
                 }
             }
             Some("range") => {
-                let range = obj.get("range").ok_or_else(|| fail("hypothesis range probe tolerance must have a `range` key".into()))?;
+                let range = obj
+                    .get("range")
+                    .ok_or_else(|| fail("hypothesis range probe tolerance must have a `range` key".into()))?;
                 let items = range.as_array().ok_or_else(|| fail("hypothesis range must be a sequence".into()))?;
                 let [low, high] = items.as_slice() else {
                     return Err(fail("hypothesis range sequence must be made of two values".into()));
                 };
-                let min = low.as_f64().ok_or_else(|| fail("hypothesis range lower boundary must be a number".into()))?;
-                let max = high.as_f64().ok_or_else(|| fail("hypothesis range upper boundary must be a number".into()))?;
+                let min =
+                    low.as_f64().ok_or_else(|| fail("hypothesis range lower boundary must be a number".into()))?;
+                let max =
+                    high.as_f64().ok_or_else(|| fail("hypothesis range upper boundary must be a number".into()))?;
                 Tolerance::Range { min, max, target: target(obj) }
             }
             other => {

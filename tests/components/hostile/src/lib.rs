@@ -1,7 +1,7 @@
 //! A component that misbehaves on purpose, for the end-to-end tests of the
 //! sandbox's limits and grants.
 
-use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log};
+use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
 
