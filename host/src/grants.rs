@@ -30,6 +30,10 @@ pub struct Grants {
     /// Environment variables the activity may read.
     #[serde(default)]
     pub env: Vec<String>,
+    /// Programs a `process` provider runs (outside the sandbox). Not part of
+    /// a wasm provider's `grants`: components cannot run programs.
+    #[serde(skip)]
+    pub run: Vec<String>,
 }
 
 impl Grants {
@@ -41,6 +45,7 @@ impl Grants {
             .chain(self.write.iter().map(|v| (Capability::Write, v.as_str())))
             .chain(self.net.iter().map(|v| (Capability::Net, v.as_str())))
             .chain(self.env.iter().map(|v| (Capability::Env, v.as_str())))
+            .chain(self.run.iter().map(|v| (Capability::Run, v.as_str())))
     }
 
     /// Whether nothing is requested.
@@ -60,6 +65,8 @@ pub enum Capability {
     Net,
     /// Read an environment variable.
     Env,
+    /// Run a program, outside the sandbox.
+    Run,
 }
 
 impl Capability {
@@ -70,6 +77,7 @@ impl Capability {
             Capability::Write => "--allow-write",
             Capability::Net => "--allow-net",
             Capability::Env => "--allow-env",
+            Capability::Run => "--allow-run",
         }
     }
 
@@ -80,6 +88,7 @@ impl Capability {
             Capability::Write => "write access to",
             Capability::Net => "network access to",
             Capability::Env => "the environment variable",
+            Capability::Run => "to run the program",
         }
     }
 }
@@ -126,6 +135,8 @@ pub struct Permissions {
     pub net: Allowance,
     /// `--allow-env`.
     pub env: Allowance,
+    /// `--allow-run`.
+    pub run: Allowance,
     /// Directory relative paths resolve against (the run's working directory).
     pub base_dir: PathBuf,
 }
@@ -138,6 +149,7 @@ impl Permissions {
             write: Allowance::Denied,
             net: Allowance::Denied,
             env: Allowance::Denied,
+            run: Allowance::Denied,
             base_dir: base_dir.into(),
         }
     }
@@ -149,6 +161,7 @@ impl Permissions {
             write: Allowance::All,
             net: Allowance::All,
             env: Allowance::All,
+            run: Allowance::All,
             base_dir: base_dir.into(),
         }
     }
@@ -172,6 +185,15 @@ impl Permissions {
                 Allowance::Denied => false,
                 Allowance::All => true,
                 Allowance::Only(list) => list.iter().any(|a| a == value),
+            },
+            Capability::Run => match &self.run {
+                Allowance::Denied => false,
+                Allowance::All => true,
+                Allowance::Only(list) => {
+                    let wanted = resolve_program(&self.base_dir, value);
+                    list.iter()
+                        .any(|a| a == value || (wanted.is_some() && resolve_program(&self.base_dir, a) == wanted))
+                }
             },
         }
     }
@@ -246,6 +268,27 @@ pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
         }
     }
     out
+}
+
+/// Where `program` is: a path (with a `/`, relative to `base`) or a name
+/// looked up in `PATH`; `None` when no executable file is found.
+pub fn resolve_program(base: &Path, program: &str) -> Option<PathBuf> {
+    let program = match program.strip_prefix("~/") {
+        Some(rest) => PathBuf::from(std::env::var_os("HOME")?).join(rest),
+        None => PathBuf::from(program),
+    };
+    let is_executable = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.components().count() > 1 || program.is_absolute() {
+        let path = base.join(&program);
+        return is_executable(&path).then(|| path.canonicalize().unwrap_or(path));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(&program))
+        .find(|p| is_executable(p))
+        .map(|p| p.canonicalize().unwrap_or(p))
 }
 
 /// A network grant: a host name or IP address, with a port or any port.
@@ -383,6 +426,16 @@ mod tests {
         assert!("a:b".parse::<HostPort>().is_err());
         assert!("http://a".parse::<HostPort>().is_err());
         assert!("".parse::<HostPort>().is_err());
+    }
+
+    #[test]
+    fn programs_are_allowed_by_name_or_by_the_file_they_resolve_to() {
+        let mut p = perms();
+        p.run = Allowance::from_flag(Some(&["sh".to_string()]));
+        assert!(p.allows(Capability::Run, "sh"));
+        let sh = resolve_program(Path::new("/"), "sh").unwrap();
+        assert!(p.allows(Capability::Run, sh.to_str().unwrap()));
+        assert!(!p.allows(Capability::Run, "ls"));
     }
 
     #[test]

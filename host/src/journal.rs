@@ -197,17 +197,17 @@ impl Journal {
         Value::Object(m)
     }
 
-    /// Writes the journal to `path` atomically.
+    /// Writes the journal to `path` atomically, with `secrets` masked.
     ///
     /// # Errors
     /// When the directory is not writable.
-    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+    pub fn write(&self, path: &Path, secrets: &[String]) -> std::io::Result<()> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         let mut tmp = tempfile::Builder::new().prefix(".journal-").suffix(".tmp").tempfile_in(dir)?;
-        serde_json::to_writer_pretty(&mut tmp, &self.to_value())?;
+        serde_json::to_writer_pretty(&mut tmp, &crate::secrets::mask(&self.to_value(), secrets))?;
         tmp.write_all(b"\n")?;
         tmp.as_file().sync_all()?;
         tmp.persist(path).map_err(|e| e.error)?;
@@ -268,11 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_masked_when_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.json");
+        Journal::start(json!({"title": "token s3cr3t"})).write(&path, &["s3cr3t".to_string()]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("token ***") && !text.contains("s3cr3t"));
+    }
+
+    #[test]
     fn writing_replaces_the_file_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.json");
         std::fs::write(&path, "old").unwrap();
-        Journal::start(json!({"title": "t"})).write(&path).unwrap();
+        Journal::start(json!({"title": "t"})).write(&path, &[]).unwrap();
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(v["experiment"]["title"], "t");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

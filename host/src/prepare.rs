@@ -1,21 +1,39 @@
-//! Everything before a run: load the file, validate the document, evaluate
-//! the configuration, load the components and check each activity's `func`
-//! and arguments. `chaos validate` stops here; `chaos run` goes on.
+//! Everything before a run: load the experiment (a file or an http(s) URL),
+//! validate the document, evaluate configuration and secrets, load the
+//! components and check each activity's `func` and arguments. `chaos
+//! validate` stops here; `chaos run` goes on.
 
 use crate::configuration;
 use crate::experiment::{self, Experiment, LoadError};
 use crate::sandbox::Sandbox;
+use crate::secrets;
+use crate::settings::Settings;
 use crate::substitution::Mapping;
 use crate::validation::{self, ValidationError};
-use std::path::Path;
+use crate::vars::Vars;
 
-/// A validated experiment with its configuration values.
+/// A validated experiment with its substitution values.
 #[derive(Debug)]
 pub struct Prepared {
     /// The experiment.
     pub experiment: Experiment,
-    /// Configuration values for substitution.
+    /// Configuration then secrets, for substitution.
     pub mapping: Mapping,
+    /// Secret values, to mask in journals and logs.
+    pub secret_values: Vec<String>,
+}
+
+/// How to prepare.
+#[derive(Debug, Clone, Default)]
+pub struct PrepareOptions {
+    /// `--var` / `--var-file` values.
+    pub vars: Vars,
+    /// Skip the component stage (`--no-validation`).
+    pub skip_component_checks: bool,
+    /// Verify TLS certificates when loading from a URL.
+    pub verify_tls: bool,
+    /// Settings (auths for URL loading).
+    pub settings: Settings,
 }
 
 /// Why an experiment cannot run.
@@ -29,16 +47,23 @@ pub enum PrepareError {
     Invalid(#[from] ValidationError),
 }
 
-/// Loads and validates the experiment at `path` (`overrides` are `--var` values).
+/// Loads and validates the experiment at `source` (a path or an http(s) URL).
 ///
 /// # Errors
 /// [`PrepareError`]: one line naming the activity (where there is one) and the cause.
-pub async fn prepare(path: &Path, overrides: &Mapping, sandbox: &Sandbox) -> Result<Prepared, PrepareError> {
-    let source = experiment::load(path)?;
+pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) -> Result<Prepared, PrepareError> {
+    let loaded = experiment::load_source(source, options.verify_tls, &options.settings).await?;
     tracing::info!("Validating the experiment's syntax");
-    let experiment = validation::validate(&source.document, &source.base_dir, overrides)?;
-    let mapping = configuration::load(&experiment.configuration, overrides).map_err(ValidationError::new)?;
-    validation::check_components(&experiment, sandbox, &mapping).await?;
+    let experiment = validation::validate(&loaded.document, &loaded.base_dir, &options.vars)?;
+    let configuration =
+        configuration::load(&experiment.configuration, &options.vars.configuration).map_err(ValidationError::new)?;
+    let secrets = secrets::load(&experiment.secrets, &options.vars.secrets).map_err(ValidationError::new)?;
+    let mapping = secrets::mapping(&configuration, &secrets);
+    if options.skip_component_checks {
+        tracing::warn!("Skipping the component checks (--no-validation)");
+    } else {
+        validation::check_components(&experiment, sandbox, &mapping).await?;
+    }
     tracing::info!("Experiment looks valid");
-    Ok(Prepared { experiment, mapping })
+    Ok(Prepared { experiment, mapping, secret_values: secrets::values(&secrets) })
 }

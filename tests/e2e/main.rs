@@ -2,10 +2,15 @@
 //! ones and `tests/components/hostile`) and a real local HTTP server (the
 //! tutorial's service). Each test states one behaviour.
 
+mod commands;
+mod configuration;
 mod examples;
 mod grants;
 mod journal;
 mod limits;
+mod process;
+mod runtime;
+mod signals;
 mod support;
 mod tutorial;
 mod validation;

@@ -1,16 +1,31 @@
-//! Log lines on stderr in Chaos Toolkit's console format:
-//! `[2026-11-24 15:36:24 INFO] message`.
+//! Log lines on stderr in Chaos Toolkit's console format
+//! (`[2026-11-24 15:36:24 INFO] message`) or as JSON lines, optionally also
+//! written to a file at debug level, with secret values masked.
 
+use super::LogFormat;
 use std::fmt;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, filter::LevelFilter};
 
-struct ConsoleFormat;
+/// Secret values to mask in every log line.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
-impl<S, N> FormatEvent<S, N> for ConsoleFormat
+/// Masks these values (`***`) in every following log line.
+pub fn mask(secrets: Vec<String>) {
+    *SECRETS.write().unwrap() = secrets;
+}
+
+struct LineFormat(LogFormat);
+
+impl<S, N> FormatEvent<S, N> for LineFormat
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -23,21 +38,56 @@ where
             Level::DEBUG => "DEBUG",
             Level::TRACE => "TRACE",
         };
-        write!(writer, "[{} {level}] ", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"))?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        let mut message = String::new();
+        ctx.field_format().format_fields(Writer::new(&mut message), event)?;
+        let message = crate::secrets::mask_str(&message, &SECRETS.read().unwrap());
+        let now = chrono::Local::now();
+        match self.0 {
+            LogFormat::String => writeln!(writer, "[{} {level}] {message}", now.format("%Y-%m-%d %H:%M:%S")),
+            LogFormat::Json => {
+                let line = serde_json::json!({
+                    "time": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+                    "level": level,
+                    "message": message,
+                });
+                writeln!(writer, "{line}")
+            }
+        }
     }
 }
 
-/// Installs the stderr logger: info and above, debug with `verbose`.
-/// `CHAOS_LOG` (an `EnvFilter` directive) overrides the level.
-pub fn init(verbose: bool) {
-    let default =
-        if verbose { "debug,cranelift=info,wasmtime=info,hyper=info,reqwest=info,rustls=info,h2=info" } else { "info" };
+/// Installs the logger: stderr at info (debug with `verbose`; `CHAOS_LOG`,
+/// an `EnvFilter` directive, overrides it) and, with `log_file`, that file at
+/// debug level.
+///
+/// # Errors
+/// When the log file cannot be created.
+pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
+    let quiet_deps = "cranelift=info,wasmtime=info,hyper=info,hyper_util=info,reqwest=info,rustls=info,h2=info";
+    let default = if verbose { format!("debug,{quiet_deps}") } else { "info".to_string() };
     let filter = EnvFilter::try_from_env("CHAOS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let console = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .event_format(ConsoleFormat)
-        .try_init();
+        .event_format(LineFormat(format))
+        .with_filter(filter);
+    let file = match log_file {
+        Some(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            let filter = EnvFilter::new(format!("debug,{quiet_deps}"));
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(Mutex::new(f))
+                    .event_format(LineFormat(format))
+                    .with_filter(filter)
+                    .with_filter(LevelFilter::DEBUG),
+            )
+        }
+        None => None,
+    };
+    let _ = tracing_subscriber::registry().with(console).with(file).try_init();
+    Ok(())
 }

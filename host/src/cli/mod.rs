@@ -2,16 +2,21 @@
 //! command. Commands parse, call the library, report, and return an exit
 //! code; the work happens in the library modules.
 
+mod discover;
+mod info;
 mod logging;
 mod run;
+mod settings;
 mod validate;
 
 use crate::grants::{Allowance, Permissions};
-use crate::runner::RollbackStrategy;
-use crate::sandbox::Limits;
-use clap::{Args, Parser, Subcommand};
+use crate::runner::{Dry, RollbackStrategy};
+use crate::sandbox::{Limits, Sandbox};
+use crate::settings::Settings;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Run Chaos Toolkit experiments whose probes and actions are sandboxed
@@ -22,31 +27,90 @@ pub struct Cli {
     /// Log debug messages too.
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Change to this directory before doing anything else.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub change_dir: Option<PathBuf>,
+    /// Also write the log (at debug level) to this file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// Log line format, on the console and in the log file.
+    #[arg(long, global = true, value_enum, default_value = "string")]
+    pub log_format: LogFormat,
+    /// The settings file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub settings: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Log line formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `[2026-11-24 15:36:24 INFO] message`.
+    String,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `chaos` commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an experiment and write its journal.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check an experiment without running it.
     Validate(ValidateArgs),
+    /// Describe the activities of a component in a discovery file.
+    Discover(discover::DiscoverArgs),
+    /// Show information about the engine, its components or the settings.
+    Info(info::InfoArgs),
+    /// Read and edit the settings file.
+    Settings(settings::SettingsArgs),
 }
 
 /// `chaos run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The experiment file (.json, .yaml or .yml).
-    pub experiment: PathBuf,
+    /// The experiment: a .json, .yaml or .yml file, or an http(s) URL.
+    pub source: String,
     /// Where to write the journal.
     #[arg(long, value_name = "PATH", default_value = "./journal.json")]
     pub journal_path: PathBuf,
     /// When to play rollbacks: default (unless failed or interrupted), always, never, deviated.
-    #[arg(long, value_name = "STRATEGY", default_value = "default")]
-    pub rollback_strategy: RollbackStrategy,
+    #[arg(long, value_name = "STRATEGY")]
+    pub rollback_strategy: Option<RollbackStrategy>,
+    /// When to check the steady state: default, before-method-only,
+    /// after-method-only, during-method-only, continuously.
+    #[arg(long, value_name = "STRATEGY")]
+    pub hypothesis_strategy: Option<String>,
+    /// Seconds between steady-state checks during the method.
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub hypothesis_frequency: f64,
+    /// Stop the method at the first deviation seen during it.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Dry run: do not call probes, actions, any activity, or do not pause.
+    #[arg(long, value_name = "MODE")]
+    pub dry: Option<Dry>,
+    /// Skip the component checks (the document must still be runnable).
+    #[arg(long)]
+    pub no_validation: bool,
+    /// Do not verify TLS certificates (loading the experiment and http providers).
+    #[arg(long)]
+    pub no_verify_tls: bool,
+    /// Fail the run when a method activity fails, a method probe misses its
+    /// tolerance, or the steady state is not met before the method.
+    #[arg(long)]
+    pub strict: bool,
+    /// Show secret values in the journal and the log instead of `***`.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Override a configuration value: `key[:type]=value` (types: str, int, float, bool, json, bytes).
+    #[arg(long = "var", value_name = "KEY[:TYPE]=VALUE")]
+    pub vars: Vec<String>,
+    /// Load configuration and secrets from a JSON/YAML file, or environment variables from a .env file.
+    #[arg(long = "var-file", value_name = "PATH")]
+    pub var_files: Vec<PathBuf>,
     /// What the operator allows.
     #[command(flatten)]
     pub grants: GrantFlags,
@@ -58,8 +122,17 @@ pub struct RunArgs {
 /// `chaos validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The experiment file (.json, .yaml or .yml).
-    pub experiment: PathBuf,
+    /// The experiment: a .json, .yaml or .yml file, or an http(s) URL.
+    pub source: String,
+    /// Do not verify TLS certificates when loading the experiment.
+    #[arg(long)]
+    pub no_verify_tls: bool,
+    /// Override a configuration value: `key[:type]=value`.
+    #[arg(long = "var", value_name = "KEY[:TYPE]=VALUE")]
+    pub vars: Vec<String>,
+    /// Load configuration and secrets from a file.
+    #[arg(long = "var-file", value_name = "PATH")]
+    pub var_files: Vec<PathBuf>,
 }
 
 /// The operator's grants, Deno-style. Without a flag, nothing of that kind
@@ -78,6 +151,9 @@ pub struct GrantFlags {
     /// Allow reading these environment variables.
     #[arg(long, value_name = "VARS", num_args = 0.., require_equals = true, value_delimiter = ',')]
     pub allow_env: Option<Vec<String>>,
+    /// Allow running these programs (process providers run outside the sandbox).
+    #[arg(long, value_name = "PROGRAMS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub allow_run: Option<Vec<String>>,
     /// Allow everything the experiment asks for.
     #[arg(short = 'A', long)]
     pub allow_all: bool,
@@ -94,6 +170,7 @@ impl GrantFlags {
             write: Allowance::from_flag(self.allow_write.as_deref()),
             net: Allowance::from_flag(self.allow_net.as_deref()),
             env: Allowance::from_flag(self.allow_env.as_deref()),
+            run: Allowance::from_flag(self.allow_run.as_deref()),
             base_dir: base_dir.to_path_buf(),
         }
     }
@@ -131,11 +208,58 @@ impl LimitFlags {
     }
 }
 
+/// What every command gets: the settings and where they live.
+pub struct Context {
+    /// The settings file's path.
+    pub settings_path: PathBuf,
+    /// Its content.
+    pub settings: Settings,
+}
+
+impl Context {
+    /// The sandbox, with the default component cache.
+    fn sandbox(&self) -> Result<Arc<Sandbox>, ExitCode> {
+        Sandbox::new(Sandbox::default_cache_dir()).map_err(|e| {
+            tracing::error!("cannot start the sandbox: {e:#}");
+            ExitCode::FAILURE
+        })
+    }
+}
+
 /// Parses the command line, runs the command, and returns the exit code:
 /// 0 for a clean run, 1 for any other outcome, 2 for usage errors.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.verbose);
+    let log_file = cli.log_file.as_ref().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    if let Err(e) = logging::init(cli.verbose, cli.log_format, log_file.as_deref()) {
+        eprintln!("{e}");
+        return ExitCode::from(2);
+    }
+    if let Some(dir) = &cli.change_dir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        tracing::error!("cannot change to {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    let settings_path = cli.settings.clone().unwrap_or_else(crate::settings::default_path);
+    let settings = match Settings::load(&settings_path) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ctx = Context { settings_path, settings };
+    // `.env` var files set environment variables: do it before any thread starts.
+    let prepared_vars = match &cli.command {
+        Command::Run(args) => Some(run::collect_vars(&args.vars, &args.var_files)),
+        Command::Validate(args) => Some(run::collect_vars(&args.vars, &args.var_files)),
+        _ => None,
+    };
+    let vars = match prepared_vars.transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -145,8 +269,11 @@ pub fn main() -> ExitCode {
     };
     runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
-            Command::Validate(args) => validate::validate(args).await,
+            Command::Run(args) => run::run(*args, vars, &ctx).await,
+            Command::Validate(args) => validate::validate(args, vars, &ctx).await,
+            Command::Discover(args) => discover::discover(args, &ctx).await,
+            Command::Info(args) => info::info(args, &ctx).await,
+            Command::Settings(args) => settings::settings(args, &ctx),
         }
     })
 }

@@ -1,17 +1,37 @@
-//! `chaos run FILE`.
+//! `chaos run SOURCE`.
 
-use super::RunArgs;
+use super::{Context, RunArgs, logging};
 use crate::journal::RunStatus;
-use crate::prepare::prepare;
+use crate::prepare::{PrepareOptions, prepare};
 use crate::providers::Providers;
-use crate::runner::{Interrupt, RunOptions, Runner};
-use crate::sandbox::Sandbox;
+use crate::runner::{Interrupt, RunOptions, Runner, resolve_strategies};
+use crate::vars::{self, Vars};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// Collects `--var` and `--var-file` values and applies `.env` files to the
+/// process environment. Call before any thread starts.
+///
+/// # Errors
+/// Exit code 2 (a usage error) with the message logged.
+pub fn collect_vars(vars: &[String], files: &[PathBuf]) -> Result<Vars, ExitCode> {
+    let collected = vars::collect(vars, files).map_err(|e| {
+        tracing::error!("{e}");
+        ExitCode::from(2)
+    })?;
+    for (key, value) in &collected.env {
+        // SAFETY: called from `cli::main` before the async runtime or any
+        // other thread exists.
+        unsafe { std::env::set_var(key, value) };
+    }
+    Ok(collected)
+}
 
 /// Loads, validates, checks grants, runs, writes the journal; exit 0 only
 /// for a completed run that did not deviate.
-pub async fn run(args: RunArgs) -> ExitCode {
+pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
     let limits = match args.limits.limits() {
         Ok(l) => l,
         Err(e) => {
@@ -19,20 +39,39 @@ pub async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let sandbox = match Sandbox::new(Sandbox::default_cache_dir()) {
+    if !(args.hypothesis_frequency >= 0.0 && args.hypothesis_frequency.is_finite()) {
+        tracing::error!("--hypothesis-frequency must be a number of seconds");
+        return ExitCode::from(2);
+    }
+    let sandbox = match ctx.sandbox() {
         Ok(s) => s,
-        Err(e) => {
-            tracing::error!("cannot start the sandbox: {e:#}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    let prepared = match prepare(&args.experiment, &Default::default(), &sandbox).await {
+    let options = PrepareOptions {
+        vars,
+        skip_component_checks: args.no_validation,
+        verify_tls: !args.no_verify_tls,
+        settings: ctx.settings.clone(),
+    };
+    let prepared = match prepare(&args.source, &options, &sandbox).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::FAILURE;
         }
     };
+    let secrets = if args.show_secrets { Vec::new() } else { prepared.secret_values.clone() };
+    logging::mask(secrets.clone());
+
+    let runtime = prepared.experiment.document.get("runtime");
+    let (rollback_strategy, hypothesis_strategy) =
+        match resolve_strategies(&ctx.settings, runtime, args.rollback_strategy, args.hypothesis_strategy.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("{e}");
+                return if args.hypothesis_strategy.is_some() { ExitCode::from(2) } else { ExitCode::FAILURE };
+            }
+        };
 
     let cwd = std::env::current_dir().unwrap_or_default();
     let permissions = Arc::new(args.grants.permissions(&cwd));
@@ -48,11 +87,21 @@ pub async fn run(args: RunArgs) -> ExitCode {
 
     let interrupt = Interrupt::default();
     listen_for_signals(interrupt.clone());
-    let providers = Providers::new(sandbox, permissions, limits, cwd);
-    let runner = Runner::new(providers, RunOptions { rollback_strategy: args.rollback_strategy });
+    let providers = Providers::new(sandbox, permissions, limits, cwd).with_tls_verification(!args.no_verify_tls);
+    let runner = Runner::new(
+        providers,
+        RunOptions {
+            rollback_strategy,
+            hypothesis_strategy,
+            hypothesis_frequency: Duration::from_secs_f64(args.hypothesis_frequency),
+            fail_fast: args.fail_fast,
+            dry: args.dry,
+            strict: args.strict,
+        },
+    );
     let journal = runner.run(&prepared.experiment, &prepared.mapping, &interrupt).await;
 
-    if let Err(e) = journal.write(&args.journal_path) {
+    if let Err(e) = journal.write(&args.journal_path, &secrets) {
         tracing::error!("cannot write the journal to {}: {e}", args.journal_path.display());
         return ExitCode::FAILURE;
     }
@@ -61,26 +110,42 @@ pub async fn run(args: RunArgs) -> ExitCode {
 }
 
 /// SIGINT and SIGTERM interrupt the run (rollbacks then play per strategy
-/// and the journal is written); each signal counts.
+/// and the journal is written; a second signal stops the rollbacks).
+/// SIGUSR1 interrupts gracefully the same way; SIGUSR2 interrupts and
+/// disables rollbacks.
 fn listen_for_signals(interrupt: Interrupt) {
     tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
-                return;
-            };
-            loop {
-                tokio::select! {
-                    _ = int.recv() => tracing::warn!("Received SIGINT: interrupting the run"),
-                    _ = term.recv() => tracing::error!("SIGTERM signal received"),
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::user_defined1(),
+            SignalKind::user_defined2(),
+        ];
+        let Ok(mut streams) = kinds.iter().map(|k| signal(*k)).collect::<Result<Vec<_>, _>>() else {
+            tracing::warn!("cannot listen for signals: Ctrl-C will end the run without a journal");
+            return;
+        };
+        let [int, term, usr1, usr2] = streams.as_mut_slice() else { return };
+        loop {
+            tokio::select! {
+                _ = int.recv() => {
+                    tracing::warn!("Received a termination signal (Ctrl-C)...");
+                    interrupt.trigger();
                 }
-                interrupt.trigger();
+                _ = term.recv() => {
+                    tracing::error!("SIGTERM signal received");
+                    interrupt.trigger();
+                }
+                _ = usr1.recv() => {
+                    tracing::warn!("Received the exit signal: 20");
+                    interrupt.trigger();
+                }
+                _ = usr2.recv() => {
+                    tracing::warn!("Received the exit signal: 30");
+                    interrupt.trigger_without_rollbacks();
+                }
             }
-        }
-        #[cfg(not(unix))]
-        while tokio::signal::ctrl_c().await.is_ok() {
-            interrupt.trigger();
         }
     });
 }

@@ -1,20 +1,23 @@
-//! `chaos validate FILE`.
+//! `chaos validate SOURCE`.
 
-use super::ValidateArgs;
-use crate::prepare::prepare;
-use crate::sandbox::Sandbox;
+use super::{Context, ValidateArgs};
+use crate::prepare::{PrepareOptions, prepare};
+use crate::vars::Vars;
 use std::process::ExitCode;
 
 /// Validates the experiment, its components and its arguments; exit 0 when valid.
-pub async fn validate(args: ValidateArgs) -> ExitCode {
-    let sandbox = match Sandbox::new(Sandbox::default_cache_dir()) {
+pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> ExitCode {
+    let sandbox = match ctx.sandbox() {
         Ok(s) => s,
-        Err(e) => {
-            tracing::error!("cannot start the sandbox: {e:#}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    match prepare(&args.experiment, &Default::default(), &sandbox).await {
+    let options = PrepareOptions {
+        vars,
+        skip_component_checks: false,
+        verify_tls: !args.no_verify_tls,
+        settings: ctx.settings.clone(),
+    };
+    match prepare(&args.source, &options, &sandbox).await {
         Ok(_) => {
             tracing::info!("experiment syntax and semantic look valid");
             ExitCode::SUCCESS

@@ -32,6 +32,12 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
+    /// An http(s) source could not be fetched.
+    #[error("{0}")]
+    Fetch(String),
+    /// A URL scheme other than http and https.
+    #[error("'{0}' is not a supported source scheme.")]
+    Scheme(String),
     /// Malformed JSON or YAML.
     #[error("Failed parsing {format} experiment {path} at line {line}, column {column}: {message}")]
     Syntax {
@@ -46,6 +52,30 @@ pub enum LoadError {
         /// The parser's message.
         message: String,
     },
+}
+
+/// Loads the experiment at `source`: an http(s) URL, or a file path.
+///
+/// # Errors
+/// As [`load`] and [`super::remote::fetch`], or an unsupported URL scheme.
+pub async fn load_source(
+    source: &str,
+    verify_tls: bool,
+    settings: &crate::settings::Settings,
+) -> Result<Source, LoadError> {
+    let lower = source.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return super::remote::fetch(source, verify_tls, settings).await;
+    }
+    let path = Path::new(source);
+    if !path.exists()
+        && let Some((scheme, _)) = source.split_once("://")
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Err(LoadError::Scheme(scheme.to_string()));
+    }
+    load(path)
 }
 
 /// Loads the experiment at `path`; the parser is chosen by the extension.

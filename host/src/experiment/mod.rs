@@ -6,6 +6,10 @@
 
 pub mod load;
 pub mod model;
+mod remote;
 
-pub use load::{LoadError, Source, load};
-pub use model::{Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, Provider, WasmProvider};
+pub use load::{LoadError, Source, load, load_source};
+pub use model::{
+    Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, ProcessArguments, ProcessProvider, Provider,
+    WasmProvider,
+};

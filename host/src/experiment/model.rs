@@ -18,6 +18,8 @@ pub struct Experiment {
     pub title: String,
     /// `configuration` declarations, as written.
     pub configuration: Map<String, Value>,
+    /// `secrets` declarations, as written.
+    pub secrets: Map<String, Value>,
     /// `steady-state-hypothesis`, if any.
     pub hypothesis: Option<Hypothesis>,
     /// `method`, with `ref`s resolved.
@@ -117,6 +119,8 @@ pub enum Provider {
     Wasm(WasmProvider),
     /// An HTTP request made by the host.
     Http(HttpProvider),
+    /// A program run by the host, outside the sandbox.
+    Process(ProcessProvider),
 }
 
 impl Provider {
@@ -126,6 +130,13 @@ impl Provider {
         match self {
             Provider::Wasm(w) => w.grants.clone(),
             Provider::Http(h) => Grants { net: h.host_port(mapping).into_iter().collect(), ..Grants::default() },
+            Provider::Process(p) => {
+                let mut run = vec![p.path.clone()];
+                if matches!(p.arguments, ProcessArguments::Shell(_)) {
+                    run.push("sh".to_string());
+                }
+                Grants { run, ..Grants::default() }
+            }
         }
     }
 }
@@ -179,4 +190,24 @@ impl HttpProvider {
             format!("{host}:{port}")
         })
     }
+}
+
+/// `{"type": "process", ...}`, as Chaos Toolkit's process provider.
+#[derive(Debug, Clone)]
+pub struct ProcessProvider {
+    /// `path`: a program name looked up in `PATH`, or a path.
+    pub path: String,
+    /// `arguments`.
+    pub arguments: ProcessArguments,
+    /// `timeout` in seconds.
+    pub timeout: Option<f64>,
+}
+
+/// A process provider's `arguments`.
+#[derive(Debug, Clone)]
+pub enum ProcessArguments {
+    /// A list: each element becomes one argument (null and "" dropped).
+    List(Vec<Value>),
+    /// A string: the command line `path arguments`, run by `sh -c`.
+    Shell(String),
 }

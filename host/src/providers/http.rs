@@ -15,6 +15,7 @@ use std::time::Duration;
 /// HTTP clients (TLS-verifying and not), built on first use.
 pub struct HttpClients {
     permissions: Arc<Permissions>,
+    verify_tls: bool,
     verified: OnceLock<Result<Client, String>>,
     unverified: OnceLock<Result<Client, String>>,
 }
@@ -27,9 +28,10 @@ pub fn host_port(url: &Url) -> Option<String> {
 }
 
 impl HttpClients {
-    /// Clients that only follow redirects to hosts `permissions` allows.
-    pub fn new(permissions: Arc<Permissions>) -> Self {
-        Self { permissions, verified: OnceLock::new(), unverified: OnceLock::new() }
+    /// Clients that only follow redirects to hosts `permissions` allows;
+    /// `verify_tls == false` turns certificate checks off for every request.
+    pub fn new(permissions: Arc<Permissions>, verify_tls: bool) -> Self {
+        Self { permissions, verify_tls, verified: OnceLock::new(), unverified: OnceLock::new() }
     }
 
     fn client(&self, verify_tls: bool) -> Result<Client, String> {
@@ -74,7 +76,7 @@ impl HttpClients {
         if !self.permissions.allows(Capability::Net, &target) {
             return Err(fail(format!("network access to {target} is not granted: allow it with --allow-net={target}")));
         }
-        let client = self.client(provider.verify_tls).map_err(fail)?;
+        let client = self.client(provider.verify_tls && self.verify_tls).map_err(fail)?;
         let method = reqwest::Method::from_bytes(provider.method.as_bytes())
             .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;
         let headers = substitute(&Value::Object(provider.headers.clone()), mapping);

@@ -3,6 +3,7 @@
 //! the same network grant.
 
 mod http;
+mod process;
 mod wasm;
 
 use crate::experiment::{Activity, Provider};
@@ -32,8 +33,15 @@ impl Providers {
     /// Providers bound by `permissions`, with `limits` as the default limits
     /// of each call; relative granted paths resolve against `base_dir`.
     pub fn new(sandbox: Arc<Sandbox>, permissions: Arc<Permissions>, limits: Limits, base_dir: PathBuf) -> Self {
-        let http = http::HttpClients::new(permissions.clone());
+        let http = http::HttpClients::new(permissions.clone(), true);
         Self { sandbox, permissions, limits, base_dir, http }
+    }
+
+    /// With `verify == false`, http providers skip TLS certificate checks
+    /// (`--no-verify-tls`), whatever their `verify_tls` says.
+    pub fn with_tls_verification(mut self, verify: bool) -> Self {
+        self.http = http::HttpClients::new(self.permissions.clone(), verify);
+        self
     }
 
     /// Runs `activity`'s provider with arguments substituted from `mapping`.
@@ -56,6 +64,10 @@ impl Providers {
             Provider::Http(p) => {
                 let has_tolerance = activity.document.get("tolerance").is_some();
                 self.http.run(&activity.name, p, mapping, value, has_tolerance, self.limits.timeout).await
+            }
+            Provider::Process(p) => {
+                let has_tolerance = activity.document.get("tolerance").is_some();
+                process::run(&activity.name, p, mapping, has_tolerance, self.limits.timeout).await
             }
         }
     }

@@ -1,35 +1,49 @@
-//! Running one activity: pauses, the provider call, and its journal record.
+//! Running activities: pauses, the provider call and the journal record of
+//! one activity, and a list of activities with background ones run
+//! concurrently and awaited at the end.
 
-use super::{Interrupt, Runner};
+use super::{Dry, Interrupt};
 use crate::experiment::Activity;
 use crate::journal::{ActivityStatus, RunRecord};
+use crate::providers::Providers;
 use crate::substitution::{Mapping, substitute};
 use chrono::Utc;
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing::Instrument;
 
-impl Runner {
+/// What running an activity needs; cheap to clone into background tasks.
+#[derive(Clone)]
+pub struct Executor {
+    pub(super) providers: Arc<Providers>,
+    pub(super) dry: Option<Dry>,
+    pub(super) mapping: Arc<Mapping>,
+    pub(super) interrupt: Interrupt,
+}
+
+impl Executor {
     /// Runs `activity`; returns its record and whether a signal (beyond the
     /// `seen` first ones) cut it off.
-    pub(super) async fn execute(
-        &self,
-        activity: &Activity,
-        mapping: &Mapping,
-        interrupt: &Interrupt,
-        seen: usize,
-    ) -> (RunRecord, bool) {
+    pub async fn execute(&self, activity: &Activity, seen: usize) -> (RunRecord, bool) {
         let span = tracing::info_span!("activity", name = %activity.name);
         async {
-            if self.pause("before", activity.pauses.before.as_ref(), mapping, interrupt, seen).await {
+            let dry_call = self.dry.is_some_and(|d| d.skips_call(activity.kind));
+            let dry_pause = self.dry.is_some_and(|d| d.skips_pause(activity.kind));
+            if self.pause("before", activity.pauses.before.as_ref(), dry_pause, seen).await {
                 return (RunRecord::start(&activity.document), true);
             }
             let suffix = if activity.background { " [in background]" } else { "" };
             tracing::info!("{}: {}{suffix}", activity.kind.label(), activity.name);
             let mut record = RunRecord::start(&activity.document);
-            let outcome = tokio::select! {
-                outcome = self.providers.run(activity, mapping, None) => Some(outcome),
-                () = interrupt.after(seen) => None,
+            let outcome = if dry_call {
+                Some(Ok(Value::Null))
+            } else {
+                tokio::select! {
+                    outcome = self.providers.run(activity, &self.mapping, None) => Some(outcome),
+                    () = self.interrupt.after(seen) => None,
+                }
             };
             record.end = Utc::now();
             match outcome {
@@ -44,24 +58,62 @@ impl Runner {
                     record.exception = Some(failure.0);
                 }
             }
-            let interrupted = self.pause("after", activity.pauses.after.as_ref(), mapping, interrupt, seen).await;
+            let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;
             (record, interrupted)
         }
         .instrument(span)
         .await
     }
 
-    /// Sleeps for a pause; true if a signal cut it short.
-    async fn pause(
+    /// Runs `activities` in order, background ones concurrently, awaiting
+    /// those at the end. Stops early on a signal or when `stop` is set (fail
+    /// fast). Records are in start order. `rollback` logs each as a rollback.
+    pub async fn execute_all(
         &self,
-        which: &str,
-        pause: Option<&Value>,
-        mapping: &Mapping,
-        interrupt: &Interrupt,
+        activities: &[Activity],
         seen: usize,
-    ) -> bool {
+        stop: &AtomicBool,
+        rollback: bool,
+    ) -> (Vec<RunRecord>, bool) {
+        let mut records: Vec<Option<RunRecord>> = Vec::new();
+        let mut background = Vec::new();
+        let mut interrupted = false;
+        for activity in activities {
+            if rollback {
+                tracing::info!("Rollback: {}", activity.name);
+            }
+            if activity.background {
+                let (exec, activity) = (self.clone(), activity.clone());
+                background.push((records.len(), tokio::spawn(async move { exec.execute(&activity, seen).await })));
+                records.push(None);
+                continue;
+            }
+            let (record, cut) = self.execute(activity, seen).await;
+            records.push(Some(record));
+            if cut {
+                interrupted = true;
+                break;
+            }
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        for (slot, task) in background {
+            match task.await {
+                Ok((record, cut)) => {
+                    records[slot] = Some(record);
+                    interrupted |= cut;
+                }
+                Err(e) => tracing::error!("a background activity could not finish: {e}"),
+            }
+        }
+        (records.into_iter().flatten().collect(), interrupted)
+    }
+
+    /// Sleeps for a pause; true if a signal cut it short.
+    async fn pause(&self, which: &str, pause: Option<&Value>, dry: bool, seen: usize) -> bool {
         let Some(pause) = pause else { return false };
-        let secs = match substitute(pause, mapping) {
+        let secs = match substitute(pause, &self.mapping) {
             Value::Number(n) => n.as_f64().unwrap_or(0.0),
             Value::String(s) => match s.trim().parse::<f64>() {
                 Ok(n) => n,
@@ -79,9 +131,12 @@ impl Runner {
             return false;
         }
         tracing::info!("Pausing {which} activity for {secs}s...");
+        if dry {
+            return false;
+        }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs_f64(secs)) => false,
-            () = interrupt.after(seen) => true,
+            () = self.interrupt.after(seen) => true,
         }
     }
 }

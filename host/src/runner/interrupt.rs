@@ -1,9 +1,10 @@
 //! Run interruption by signals. Each signal increments a counter; a phase
 //! that started after `n` signals is interrupted by the `n+1`-th, so a first
-//! Ctrl-C stops the method and a second one stops the rollbacks.
+//! Ctrl-C stops the method and a second one stops the rollbacks. SIGUSR2
+//! also disables rollbacks.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Notify;
 
 /// A cloneable handle that signal handlers trigger and the runner watches.
@@ -15,6 +16,7 @@ pub struct Interrupt {
 #[derive(Debug, Default)]
 struct Inner {
     count: AtomicUsize,
+    rollbacks_disabled: AtomicBool,
     notify: Notify,
 }
 
@@ -23,6 +25,17 @@ impl Interrupt {
     pub fn trigger(&self) {
         self.inner.count.fetch_add(1, Ordering::SeqCst);
         self.inner.notify.notify_waiters();
+    }
+
+    /// Interrupts and disables rollbacks (SIGUSR2, "ungraceful").
+    pub fn trigger_without_rollbacks(&self) {
+        self.inner.rollbacks_disabled.store(true, Ordering::SeqCst);
+        self.trigger();
+    }
+
+    /// Whether rollbacks were disabled by a signal.
+    pub fn rollbacks_disabled(&self) -> bool {
+        self.inner.rollbacks_disabled.load(Ordering::SeqCst)
     }
 
     /// How many interruptions happened so far.

@@ -1,16 +1,18 @@
-//! Rollback strategies (`--rollback-strategy`).
+//! Runtime strategies: when the hypothesis is checked, when rollbacks play,
+//! and dry runs.
 
+use crate::experiment::ActivityKind;
 use crate::journal::RunStatus;
 use std::fmt;
 use std::str::FromStr;
 
-/// When rollbacks are played.
+/// When rollbacks are played (`--rollback-strategy`, `runtime.rollbacks.strategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RollbackStrategy {
     /// Unless the run failed or was interrupted (Chaos Toolkit's default).
     #[default]
     Default,
-    /// Always.
+    /// Always (except after SIGUSR2).
     Always,
     /// Never.
     Never,
@@ -55,12 +57,173 @@ impl fmt::Display for RollbackStrategy {
     }
 }
 
+/// When the steady-state hypothesis is checked (`--hypothesis-strategy`,
+/// `runtime.hypothesis.strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HypothesisStrategy {
+    /// Before and after the method.
+    #[default]
+    Default,
+    /// Before the method only.
+    BeforeMethodOnly,
+    /// After the method only.
+    AfterMethodOnly,
+    /// Repeatedly while the method runs.
+    DuringMethodOnly,
+    /// Before, during and after the method.
+    Continuously,
+    /// Never (only from a `runtime` block or settings, as in Chaos Toolkit).
+    Skip,
+}
+
+impl HypothesisStrategy {
+    /// Whether the hypothesis runs before the method.
+    pub fn before(self) -> bool {
+        matches!(self, Self::Default | Self::BeforeMethodOnly | Self::Continuously)
+    }
+
+    /// Whether the hypothesis runs repeatedly during the method.
+    pub fn during(self) -> bool {
+        matches!(self, Self::DuringMethodOnly | Self::Continuously)
+    }
+
+    /// Whether the hypothesis runs after the method.
+    pub fn after(self) -> bool {
+        matches!(self, Self::Default | Self::AfterMethodOnly | Self::Continuously)
+    }
+
+    /// Parses a strategy; `continously` (Chaos Toolkit's old spelling) is
+    /// accepted and reported as deprecated in the returned flag.
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn parse(s: &str) -> Result<(Self, bool), String> {
+        Ok(match s {
+            "default" => (Self::Default, false),
+            "before-method-only" => (Self::BeforeMethodOnly, false),
+            "after-method-only" => (Self::AfterMethodOnly, false),
+            "during-method-only" => (Self::DuringMethodOnly, false),
+            "continuously" => (Self::Continuously, false),
+            "continously" => (Self::Continuously, true),
+            "skip" => (Self::Skip, false),
+            other => {
+                return Err(format!(
+                    "unknown hypothesis strategy '{other}' (default, before-method-only, after-method-only, during-method-only, continuously, skip)"
+                ));
+            }
+        })
+    }
+}
+
+impl fmt::Display for HypothesisStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Default => "default",
+            Self::BeforeMethodOnly => "before-method-only",
+            Self::AfterMethodOnly => "after-method-only",
+            Self::DuringMethodOnly => "during-method-only",
+            Self::Continuously => "continuously",
+            Self::Skip => "skip",
+        })
+    }
+}
+
+/// A dry run (`--dry`): which activities are not really run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dry {
+    /// Probes are not called, their pauses skipped, tolerances not checked.
+    Probes,
+    /// Actions are not called and their pauses skipped.
+    Actions,
+    /// Nothing is called, no pause, no tolerance check.
+    Activities,
+    /// Everything runs but no pause is slept.
+    Pause,
+}
+
+impl Dry {
+    /// Whether an activity of `kind` is not called.
+    pub fn skips_call(self, kind: ActivityKind) -> bool {
+        match self {
+            Dry::Probes => kind == ActivityKind::Probe,
+            Dry::Actions => kind == ActivityKind::Action,
+            Dry::Activities => true,
+            Dry::Pause => false,
+        }
+    }
+
+    /// Whether pauses around an activity of `kind` are skipped.
+    pub fn skips_pause(self, kind: ActivityKind) -> bool {
+        self == Dry::Pause || self.skips_call(kind)
+    }
+
+    /// Whether tolerances are taken as met without checking.
+    pub fn skips_tolerance(self) -> bool {
+        matches!(self, Dry::Probes | Dry::Activities)
+    }
+
+    /// The journal / CLI spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dry::Probes => "probes",
+            Dry::Actions => "actions",
+            Dry::Activities => "activities",
+            Dry::Pause => "pause",
+        }
+    }
+}
+
+impl FromStr for Dry {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "probes" => Dry::Probes,
+            "actions" => Dry::Actions,
+            "activities" => Dry::Activities,
+            "pause" => Dry::Pause,
+            other => return Err(format!("unknown dry mode '{other}' (probes, actions, activities, pause)")),
+        })
+    }
+}
+
+/// The strategies a run uses, resolved with Chaos Toolkit's precedence:
+/// settings, then the experiment's `runtime` block (if the experiment has
+/// one, *both* strategies come from it, a missing one being `default`), then
+/// the command line.
+///
+/// # Errors
+/// An unknown strategy name in the settings, the experiment or the flags.
+pub fn resolve(
+    settings: &crate::settings::Settings,
+    runtime: Option<&serde_json::Value>,
+    cli_rollbacks: Option<RollbackStrategy>,
+    cli_hypothesis: Option<&str>,
+) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+    let mut rollbacks = settings.get_str("runtime.rollbacks.strategy").unwrap_or("default").to_string();
+    let mut hypothesis = settings.get_str("runtime.hypothesis.strategy").unwrap_or("default").to_string();
+    if let Some(runtime) = runtime.filter(|r| r.is_object()) {
+        let get = |key: &str| runtime.pointer(key).and_then(serde_json::Value::as_str).unwrap_or("default").to_string();
+        rollbacks = get("/rollbacks/strategy");
+        hypothesis = get("/hypothesis/strategy");
+    }
+    let rollbacks = match cli_rollbacks {
+        Some(r) => r,
+        None => rollbacks.parse()?,
+    };
+    let (hypothesis, deprecated) = HypothesisStrategy::parse(cli_hypothesis.unwrap_or(&hypothesis))?;
+    if deprecated {
+        tracing::warn!("The 'continously' hypothesis strategy is deprecated: spell it 'continuously'");
+    }
+    Ok((rollbacks, hypothesis))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_default_strategy_skips_failed_and_interrupted_runs_only() {
+    fn the_default_rollback_strategy_skips_failed_and_interrupted_runs_only() {
         let d = RollbackStrategy::Default;
         assert!(d.plays(RunStatus::Completed, true));
         assert!(d.plays(RunStatus::Aborted, false));
@@ -69,8 +232,58 @@ mod tests {
     }
 
     #[test]
-    fn deviated_plays_only_on_deviation() {
+    fn the_deviated_rollback_strategy_plays_only_on_deviation() {
         assert!(RollbackStrategy::Deviated.plays(RunStatus::Completed, true));
         assert!(!RollbackStrategy::Deviated.plays(RunStatus::Completed, false));
+    }
+
+    #[test]
+    fn hypothesis_strategies_choose_their_phases() {
+        use HypothesisStrategy::*;
+        let phases = |s: HypothesisStrategy| (s.before(), s.during(), s.after());
+        assert_eq!(phases(Default), (true, false, true));
+        assert_eq!(phases(BeforeMethodOnly), (true, false, false));
+        assert_eq!(phases(AfterMethodOnly), (false, false, true));
+        assert_eq!(phases(DuringMethodOnly), (false, true, false));
+        assert_eq!(phases(Continuously), (true, true, true));
+        assert_eq!(phases(Skip), (false, false, false));
+    }
+
+    #[test]
+    fn the_old_continously_spelling_is_accepted_as_deprecated() {
+        assert_eq!(HypothesisStrategy::parse("continously"), Ok((HypothesisStrategy::Continuously, true)));
+        assert!(HypothesisStrategy::parse("sometimes").is_err());
+    }
+
+    #[test]
+    fn an_experiment_runtime_block_overrides_settings_for_both_strategies() {
+        let mut settings = crate::settings::Settings::default();
+        settings.set("runtime.rollbacks.strategy", serde_json::json!("always"));
+        settings.set("runtime.hypothesis.strategy", serde_json::json!("continuously"));
+        assert_eq!(
+            resolve(&settings, None, None, None),
+            Ok((RollbackStrategy::Always, HypothesisStrategy::Continuously))
+        );
+        let runtime = serde_json::json!({"hypothesis": {"strategy": "skip"}});
+        assert_eq!(
+            resolve(&settings, Some(&runtime), None, None),
+            Ok((RollbackStrategy::Default, HypothesisStrategy::Skip))
+        );
+        assert_eq!(
+            resolve(&settings, Some(&runtime), Some(RollbackStrategy::Never), Some("after-method-only")),
+            Ok((RollbackStrategy::Never, HypothesisStrategy::AfterMethodOnly))
+        );
+        let bad = serde_json::json!({"hypothesis": {"strategy": "sometimes"}});
+        assert!(resolve(&settings, Some(&bad), None, None).is_err());
+    }
+
+    #[test]
+    fn dry_modes_skip_what_the_reference_skips() {
+        use ActivityKind::*;
+        assert!(Dry::Probes.skips_call(Probe) && !Dry::Probes.skips_call(Action));
+        assert!(Dry::Actions.skips_call(Action) && !Dry::Actions.skips_call(Probe));
+        assert!(Dry::Activities.skips_call(Probe) && Dry::Activities.skips_call(Action));
+        assert!(!Dry::Pause.skips_call(Probe) && Dry::Pause.skips_pause(Probe));
+        assert!(Dry::Probes.skips_tolerance() && !Dry::Actions.skips_tolerance());
     }
 }

@@ -2,8 +2,10 @@
 //! `ensure_activity_is_valid`, plus the `wasm` provider).
 
 use super::{ValidationError, non_empty_str, truthy};
-use crate::experiment::{Activity, ActivityKind, HttpProvider, Pauses, Provider, WasmProvider};
-use crate::grants::{Grants, HostPort};
+use crate::experiment::{
+    Activity, ActivityKind, HttpProvider, Pauses, ProcessArguments, ProcessProvider, Provider, WasmProvider,
+};
+use crate::grants::{Grants, HostPort, resolve_program};
 use crate::sandbox::ComponentSource;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -65,7 +67,7 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
     let Some(provider_type) = provider.get("type") else { return Err(fail("a provider must have a type".into())) };
     let provider_type = provider_type.as_str().map(String::from).unwrap_or_else(|| provider_type.to_string());
     if !["python", "process", "http", "wasm"].contains(&provider_type.as_str()) {
-        return Err(fail(format!("unknown provider type '{provider_type}' (supported: wasm, http)")));
+        return Err(fail(format!("unknown provider type '{provider_type}' (supported: wasm, http, process)")));
     }
     if let Some(timeout) = item.get("timeout")
         && !timeout.is_number()
@@ -86,12 +88,7 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
                 "Python providers are not run by this engine (they would run unsandboxed); use a wasm activity instead: {PYTHON_REPLACEMENTS}"
             )));
         }
-        _ => {
-            return Err(fail(
-                "process providers are not supported yet: a process runs outside the sandbox; use a wasm activity"
-                    .into(),
-            ));
-        }
+        _ => Provider::Process(process(provider, &name).map_err(fail)?),
     };
     Ok(Activity { document: item.clone(), name, kind, provider, pauses, background, tolerance: None })
 }
@@ -179,4 +176,31 @@ fn http(provider: &Value) -> Result<HttpProvider, String> {
         verify_tls,
         max_retries,
     })
+}
+
+fn process(provider: &Value, name: &str) -> Result<ProcessProvider, String> {
+    let path = non_empty_str(provider.get("path")).ok_or("a process activity must have a path")?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if resolve_program(&cwd, path).is_none() {
+        return Err(format!("path '{path}' cannot be found, in activity '{name}'"));
+    }
+    let arguments = match provider.get("arguments") {
+        None | Some(Value::Null) => ProcessArguments::List(Vec::new()),
+        Some(Value::Array(items)) => ProcessArguments::List(items.clone()),
+        Some(Value::String(s)) => ProcessArguments::Shell(s.clone()),
+        Some(Value::Object(map)) => {
+            tracing::warn!(
+                "Process arguments should now be a list to keep the ordering of the arguments. Dictionary arguments are deprecated for process activities."
+            );
+            ProcessArguments::List(map.iter().flat_map(|(k, v)| [Value::String(k.clone()), v.clone()]).collect())
+        }
+        Some(_) => return Err("process arguments must be a list, a string or a mapping".into()),
+    };
+    let timeout = match provider.get("timeout") {
+        None | Some(Value::Null) => None,
+        Some(t) => {
+            Some(t.as_f64().filter(|s| *s > 0.0).ok_or("provider timeout must be a positive number of seconds")?)
+        }
+    };
+    Ok(ProcessProvider { path: path.to_string(), arguments, timeout })
 }

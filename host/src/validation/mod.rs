@@ -16,7 +16,7 @@ pub use components::check_components;
 
 use crate::configuration;
 use crate::experiment::{Activity, Experiment, Hypothesis};
-use crate::substitution::Mapping;
+use crate::vars::Vars;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::Path;
@@ -57,7 +57,7 @@ impl std::error::Error for ValidationError {}
 ///
 /// # Errors
 /// The first problem found, in Chaos Toolkit's order.
-pub fn validate(document: &Value, base_dir: &Path, overrides: &Mapping) -> Result<Experiment, ValidationError> {
+pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<Experiment, ValidationError> {
     let empty = match document {
         Value::Null => true,
         Value::Object(o) => o.is_empty(),
@@ -88,12 +88,13 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Mapping) -> Resul
         Some(Value::Object(c)) => c.clone(),
         Some(_) => return Err(ValidationError::new("experiment configuration must be a mapping")),
     };
-    configuration::load(&configuration, overrides).map_err(ValidationError::new)?;
-    if doc.get("secrets").is_some_and(truthy) {
-        return Err(ValidationError::new(
-            "experiment secrets are not supported yet: pass values through `configuration` (type env) instead",
-        ));
-    }
+    configuration::load(&configuration, &overrides.configuration).map_err(ValidationError::new)?;
+    let secrets = match doc.get("secrets") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(s)) => s.clone(),
+        Some(_) => return Err(ValidationError::new("experiment secrets must be a mapping of scopes")),
+    };
+    crate::secrets::load(&secrets, &overrides.secrets).map_err(ValidationError::new)?;
 
     let ctx = activity::Context { base_dir };
     let hypothesis = match doc.get("steady-state-hypothesis") {
@@ -110,7 +111,14 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Mapping) -> Resul
     let mut known: Vec<Activity> = hypothesis.iter().flat_map(|h| h.probes.clone()).collect();
     let mut method_activities = Vec::new();
     for (i, item) in method.iter().enumerate() {
-        let resolved = activity::activity_or_ref(item, &format!("method[{i}]"), &ctx, &known)?;
+        let mut resolved = activity::activity_or_ref(item, &format!("method[{i}]"), &ctx, &known)?;
+        // Method tolerances are not validated (as in the reference); --strict
+        // checks the ones that parse.
+        if resolved.tolerance.is_none()
+            && let Some(t) = item.get("tolerance")
+        {
+            resolved.tolerance = tolerance::parse(t, &resolved.name, &ctx).ok();
+        }
         known.push(resolved.clone());
         method_activities.push(resolved);
     }
@@ -126,6 +134,7 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Mapping) -> Resul
         document: document.clone(),
         title: title.to_string(),
         configuration,
+        secrets,
         hypothesis,
         method: method_activities,
         rollbacks,

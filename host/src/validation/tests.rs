@@ -2,7 +2,7 @@ use super::*;
 use serde_json::json;
 
 fn check(doc: Value) -> Result<Experiment, String> {
-    validate(&doc, Path::new("/tmp"), &Mapping::new()).map_err(|e| e.to_string())
+    validate(&doc, Path::new("/tmp"), &Vars::default()).map_err(|e| e.to_string())
 }
 
 fn probe(name: &str) -> Value {
@@ -45,7 +45,10 @@ fn tags_must_be_non_empty_strings() {
 #[test]
 fn an_unknown_provider_type_names_the_activity() {
     let doc = with("method", json!([{"type": "action", "name": "boom", "provider": {"type": "ssh"}}]));
-    assert_eq!(check(doc).unwrap_err(), "activity 'boom': unknown provider type 'ssh' (supported: wasm, http)");
+    assert_eq!(
+        check(doc).unwrap_err(),
+        "activity 'boom': unknown provider type 'ssh' (supported: wasm, http, process)"
+    );
 }
 
 #[test]
@@ -60,9 +63,19 @@ fn python_providers_are_refused_with_their_replacements() {
 }
 
 #[test]
-fn process_providers_are_refused() {
-    let doc = with("method", json!([{"type": "action", "name": "ls", "provider": {"type": "process", "path": "ls"}}]));
-    assert!(check(doc).unwrap_err().starts_with("activity 'ls': process providers are not supported"));
+fn a_process_provider_needs_a_program_that_exists() {
+    let doc = with("method", json!([{"type": "action", "name": "p", "provider": {"type": "process"}}]));
+    assert_eq!(check(doc).unwrap_err(), "activity 'p': a process activity must have a path");
+    let doc = with(
+        "method",
+        json!([{"type": "action", "name": "p", "provider": {"type": "process", "path": "surely-no-such-program"}}]),
+    );
+    assert_eq!(check(doc).unwrap_err(), "activity 'p': path 'surely-no-such-program' cannot be found, in activity 'p'");
+    let doc = with(
+        "method",
+        json!([{"type": "action", "name": "p", "provider": {"type": "process", "path": "sh", "arguments": ["-c", "true"]}}]),
+    );
+    assert!(check(doc).is_ok());
 }
 
 #[test]

@@ -1,0 +1,142 @@
+//! `--var key[:type]=value` and `--var-file FILE`: values that override the
+//! experiment's configuration (and, from var files, whole secret scopes).
+//!
+//! Precedence, as in Chaos Toolkit: var files in order (later files win),
+//! then `--var`. A `.env` file (any extension other than json/yaml/yml, or
+//! one that parses to nothing) sets process environment variables instead.
+
+use crate::configuration::convert;
+use crate::substitution::Mapping;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Overrides collected from the command line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vars {
+    /// Configuration overrides.
+    pub configuration: Mapping,
+    /// Secret scopes that replace the experiment's.
+    pub secrets: Map<String, Value>,
+    /// Environment variables to set (from `.env` files).
+    pub env: Vec<(String, String)>,
+}
+
+/// Parses one `--var` value.
+///
+/// # Errors
+/// A missing `=` or a value that does not convert to its type.
+pub fn parse_var(text: &str) -> Result<(String, Value), String> {
+    let (key, value) =
+        text.split_once('=').ok_or_else(|| format!("invalid --var `{text}`: expected key[:type]=value"))?;
+    let (key, kind) = match key.split_once(':') {
+        Some((k, t)) => (k, Some(t)),
+        None => (key, None),
+    };
+    if key.is_empty() {
+        return Err(format!("invalid --var `{text}`: the key is empty"));
+    }
+    let value = match kind {
+        None => Value::String(value.to_string()),
+        Some(kind) => convert(kind, value).map_err(|e| format!("invalid --var `{text}`: {e}"))?,
+    };
+    Ok((key.to_string(), value))
+}
+
+/// Collects `var_files` (in order) then `vars`.
+///
+/// # Errors
+/// A missing or unparsable file, or an invalid `--var`.
+pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, String> {
+    let mut out = Vars::default();
+    for file in var_files {
+        load_file(file.as_ref(), &mut out)?;
+    }
+    for var in vars {
+        let (key, value) = parse_var(var)?;
+        out.configuration.insert(key, value);
+    }
+    Ok(out)
+}
+
+fn load_file(path: &Path, out: &mut Vars) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read the var file {}: {e}", path.display()))?;
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let parsed = match ext.as_deref() {
+        Some("json") => Some(
+            serde_json::from_str::<Value>(&text).map_err(|e| format!("invalid var file {}: {e}", path.display()))?,
+        ),
+        Some("yaml" | "yml") => Some(
+            serde_yaml_ng::from_str::<Value>(&text).map_err(|e| format!("invalid var file {}: {e}", path.display()))?,
+        ),
+        _ => None,
+    };
+    match parsed {
+        Some(Value::Object(doc)) if !doc.is_empty() => {
+            for (section, target) in [("configuration", &mut out.configuration), ("secrets", &mut out.secrets)] {
+                if let Some(Value::Object(values)) = doc.get(section) {
+                    target.extend(values.clone());
+                }
+            }
+            Ok(())
+        }
+        Some(Value::Null) | None => load_env(&text, path, out),
+        Some(Value::Object(_)) => load_env(&text, path, out),
+        Some(_) => Err(format!("the var file {} must be a mapping", path.display())),
+    }
+}
+
+fn load_env(text: &str, path: &Path, out: &mut Vars) -> Result<(), String> {
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (key, value) =
+            line.split_once('=').ok_or_else(|| format!("{}:{}: expected KEY=VALUE", path.display(), n + 1))?;
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        out.env.push((key.trim().to_string(), value.to_string()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vars_take_an_optional_type() {
+        assert_eq!(parse_var("port:int=8080"), Ok(("port".into(), json!(8080))));
+        assert_eq!(parse_var("name=x=y"), Ok(("name".into(), json!("x=y"))));
+        assert!(parse_var("novalue").is_err());
+        assert!(parse_var("port:int=eighty").is_err());
+    }
+
+    #[test]
+    fn var_files_merge_in_order_and_vars_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.json");
+        std::fs::write(&a, r#"{"configuration": {"x": 1, "y": 1}, "secrets": {"s": {"k": "v"}}}"#).unwrap();
+        let b = dir.path().join("b.yaml");
+        std::fs::write(&b, "configuration:\n  y: 2\n").unwrap();
+        let vars = collect(&["x:int=3".to_string()], &[a, b]).unwrap();
+        assert_eq!(vars.configuration, json!({"x": 3, "y": 2}).as_object().unwrap().clone());
+        assert_eq!(vars.secrets["s"], json!({"k": "v"}));
+    }
+
+    #[test]
+    fn other_files_are_dotenv_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join(".env");
+        std::fs::write(&f, "# comment\nA=1\nexport B=\"two words\"\n").unwrap();
+        let vars = collect(&[], &[f]).unwrap();
+        assert_eq!(vars.env, vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
+    }
+}

@@ -1,0 +1,100 @@
+//! `discover`, `info`, `settings`, loading from a URL, and the global flags.
+
+use crate::support::{Scenario, Service, experiment, hostile, probe, wasm};
+use serde_json::{Value, json};
+
+#[test]
+fn discover_writes_the_activities_of_a_component() {
+    let s = Scenario::new();
+    let o = s.chaos(&["discover", "builtin:fs"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let discovery: Value = serde_json::from_str(&std::fs::read_to_string(s.path("discovery.json")).unwrap()).unwrap();
+    let activities = discovery["extensions"][0]["activities"].as_array().unwrap();
+    let exists = activities.iter().find(|a| a["name"] == "exists").unwrap();
+    assert_eq!(exists["type"], "probe");
+    assert_eq!(exists["arguments"]["properties"]["path"]["type"], "string");
+}
+
+#[test]
+fn info_lists_the_builtin_components() {
+    let s = Scenario::new();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaos")).args(["info", "extensions"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("builtin:fs") && out.contains("tcp_connect"), "{out}");
+    drop(s);
+}
+
+#[test]
+fn settings_can_be_set_read_and_removed() {
+    let s = Scenario::new();
+    let settings = s.path("settings.yaml");
+    let settings = settings.to_str().unwrap();
+    assert_eq!(s.chaos(&["--settings", settings, "settings", "set", "runtime.rollbacks.strategy", "never"]).code, 0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chaos"))
+        .args(["--settings", settings, "settings", "get", "runtime.rollbacks.strategy"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "never");
+
+    let mut doc = experiment(json!([]));
+    doc["rollbacks"] = json!([probe("undo", wasm(hostile(), "echo", json!({"value": 1}), json!({})))]);
+    s.experiment(&doc);
+    let o = s.chaos(&["--settings", settings, "run", "experiment.json"]);
+    assert_eq!(o.journal()["rollbacks"], json!([]), "the settings' strategy applies");
+
+    assert_eq!(s.chaos(&["--settings", settings, "settings", "remove", "runtime.rollbacks.strategy"]).code, 0);
+    assert_eq!(s.chaos(&["--settings", settings, "settings", "get", "runtime.rollbacks.strategy"]).code, 1);
+}
+
+#[test]
+fn an_experiment_loads_from_an_http_url() {
+    let s = Scenario::new();
+    let doc = experiment(json!([probe("e", wasm(hostile(), "echo", json!({"value": "remote"}), json!({})))]));
+    let file = s.write("served.json", &doc.to_string());
+    let service = Service::start(file, exchange_service::Behaviour::Fixed);
+    let o = s.chaos(&["run", &service.url()]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert_eq!(o.run_of("e")["output"], "remote");
+}
+
+#[test]
+fn an_unsupported_url_scheme_is_reported() {
+    let s = Scenario::new();
+    let o = s.chaos(&["validate", "ftp://example.com/e.json"]);
+    assert_eq!(o.code, 1);
+    assert!(o.log.contains("'ftp' is not a supported source scheme."), "{}", o.log);
+}
+
+#[test]
+fn change_dir_runs_from_another_directory() {
+    let s = Scenario::new();
+    let doc = experiment(json!([probe("e", wasm(hostile(), "echo", json!({"value": 1}), json!({})))]));
+    s.write("sub/experiment.json", &doc.to_string());
+    let o = s.chaos(&["--change-dir", "sub", "run", "experiment.json", "--journal-path", "../journal.json"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+}
+
+#[test]
+fn the_log_can_go_to_a_file_as_json_lines() {
+    let s = Scenario::new();
+    s.experiment(&experiment(json!([])));
+    let o = s.chaos(&["--log-format", "json", "--log-file", "chaos.log", "run", "experiment.json"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let first: Value = serde_json::from_str(o.log.lines().next().unwrap()).unwrap();
+    assert_eq!(first["level"], "INFO");
+    let file = std::fs::read_to_string(s.path("chaos.log")).unwrap();
+    assert!(file.lines().any(|l| l.contains("Experiment ended with status: completed")));
+}
+
+#[test]
+fn no_validation_skips_the_component_checks() {
+    let s = Scenario::new();
+    s.experiment(&experiment(json!([
+        probe("a", wasm("builtin:fs", "exists", json!({"path": "."}), json!({"read": ["."]}))),
+        probe("bad", wasm("builtin:fs", "exists", json!({"wrong": 1}), json!({})))
+    ])));
+    assert_eq!(s.chaos(&["run", "experiment.json", "--allow-read=."]).code, 1);
+    let o = s.chaos(&["run", "experiment.json", "--allow-read=.", "--no-validation"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(o.exception_of("bad").contains("rejected its arguments"), "{}", o.log);
+}
