@@ -62,7 +62,13 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     if options.skip_component_checks {
         tracing::warn!("Skipping the component checks (--no-validation)");
     } else {
-        validation::check_components(&experiment, sandbox, &mapping).await?;
+        // Dynamic configuration is computed at run start: leave its
+        // placeholders as they are while checking arguments.
+        let mut static_mapping = mapping.clone();
+        for (key, _) in &experiment.dynamic_configuration {
+            static_mapping.remove(key);
+        }
+        validation::check_components(&experiment, sandbox, &static_mapping).await?;
     }
     tracing::info!("Experiment looks valid");
     Ok(Prepared { experiment, mapping, secret_values: secrets::values(&secrets) })

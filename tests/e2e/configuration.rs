@@ -123,3 +123,37 @@ fn vault_secrets_are_refused_clearly() {
     assert_eq!(o.code, 1);
     assert!(o.log.contains("comes from Vault, which this engine does not support"), "{}", o.log);
 }
+
+#[test]
+fn a_configuration_probe_is_run_at_start_and_its_output_substituted() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([echo("e", json!("${computed} and ${listed}"))]));
+    doc["configuration"] = json!({
+        "computed": probe("compute", wasm(hostile(), "echo", json!({"value": "from a probe"}), json!({}))),
+        "listed": {"type": "probe", "name": "list", "provider": {"type": "process", "path": "echo", "arguments": ["  from a process  "]}},
+    });
+    s.experiment(&doc);
+    let o = s.chaos(&["run", "experiment.json", "--allow-run=echo"]);
+    assert_eq!(o.run_of("e")["output"], "from a probe and from a process", "{}", o.log);
+}
+
+#[test]
+fn a_failed_configuration_probe_drops_its_key_with_a_warning() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([echo("e", json!("${broken}"))]));
+    doc["configuration"] = json!({"broken": probe("fails", wasm(hostile(), "fail", json!({}), json!({})))});
+    s.experiment(&doc);
+    let o = s.chaos(&["run", "experiment.json"]);
+    assert_eq!(o.run_of("e")["output"], "${broken}", "{}", o.log);
+    assert!(o.log.contains("Some of the dynamic configuration failed to be loaded."));
+}
+
+#[test]
+fn the_activity_timeout_limits_a_provider_without_its_own() {
+    let s = Scenario::new();
+    let mut spin = probe("spin", wasm(hostile(), "spin", json!({}), json!({})));
+    spin["timeout"] = json!(0.5);
+    s.experiment(&experiment(json!([spin])));
+    let o = s.chaos(&["run", "experiment.json"]);
+    assert!(o.exception_of("spin").contains("exceeded its time limit of 0.5s"), "{}", o.log);
+}

@@ -9,6 +9,7 @@ mod grants;
 mod journal;
 mod limits;
 mod process;
+mod reference;
 mod runtime;
 mod signals;
 mod support;

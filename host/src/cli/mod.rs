@@ -39,6 +39,12 @@ pub struct Cli {
     /// The settings file.
     #[arg(long, global = true, value_name = "PATH")]
     pub settings: Option<PathBuf>,
+    /// Accepted for Chaos Toolkit compatibility: this engine never checks for new versions.
+    #[arg(long, global = true)]
+    pub no_version_check: bool,
+    /// Accepted for Chaos Toolkit compatibility: no log file is written unless `--log-file` is given.
+    #[arg(long, global = true)]
+    pub no_log_file: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

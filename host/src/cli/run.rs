@@ -99,7 +99,8 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
             strict: args.strict,
         },
     );
-    let journal = runner.run(&prepared.experiment, &prepared.mapping, &interrupt).await;
+    let mapping = runner.configure(&prepared.experiment, &prepared.mapping).await;
+    let journal = runner.run(&prepared.experiment, &mapping, &interrupt).await;
 
     if let Err(e) = journal.write(&args.journal_path, &secrets) {
         tracing::error!("cannot write the journal to {}: {e}", args.journal_path.display());

@@ -18,6 +18,9 @@ pub struct Experiment {
     pub title: String,
     /// `configuration` declarations, as written.
     pub configuration: Map<String, Value>,
+    /// Configuration values computed by a probe at run start (Chaos
+    /// Toolkit's dynamic configuration), in declaration order.
+    pub dynamic_configuration: Vec<(String, Activity)>,
     /// `secrets` declarations, as written.
     pub secrets: Map<String, Value>,
     /// `steady-state-hypothesis`, if any.
@@ -34,7 +37,7 @@ impl Experiment {
     /// Every activity, including hypothesis probes and probes used as
     /// tolerances, in document order.
     pub fn all_activities(&self) -> Vec<&Activity> {
-        let mut all = Vec::new();
+        let mut all: Vec<&Activity> = self.dynamic_configuration.iter().map(|(_, a)| a).collect();
         let probes = self.hypothesis.iter().flat_map(|h| h.probes.iter());
         for activity in probes.chain(&self.method).chain(&self.rollbacks) {
             all.push(activity);

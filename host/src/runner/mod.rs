@@ -247,3 +247,47 @@ fn outcome_of(state: &HypothesisState) -> RunStatus {
         RunStatus::Completed
     }
 }
+
+impl Runner {
+    /// Chaos Toolkit's dynamic configuration: runs each configuration probe in
+    /// declaration order and stores its result under its key (a wasm probe's
+    /// output, an http probe's body, a process's trimmed stdout when it exits
+    /// 0). A probe sees only the keys declared before it. A failed probe's key
+    /// is dropped, with a warning at the end.
+    pub async fn configure(&self, experiment: &Experiment, mapping: &Mapping) -> Mapping {
+        let mut mapping = mapping.clone();
+        let pending: Vec<&str> = experiment.dynamic_configuration.iter().map(|(k, _)| k.as_str()).collect();
+        let mut failed = false;
+        for (i, (key, activity)) in experiment.dynamic_configuration.iter().enumerate() {
+            let mut visible = mapping.clone();
+            for later in &pending[i..] {
+                visible.remove(*later);
+            }
+            let value = match self.providers.run(activity, &visible, None).await {
+                Ok(output) => match &activity.provider {
+                    crate::experiment::Provider::Http(_) => Some(output.get("body").cloned().unwrap_or(Value::Null)),
+                    crate::experiment::Provider::Process(_) => (output.get("status") == Some(&Value::from(0)))
+                        .then(|| Value::from(output.get("stdout").and_then(Value::as_str).unwrap_or_default().trim())),
+                    crate::experiment::Provider::Wasm(_) => Some(output),
+                },
+                Err(e) => {
+                    tracing::debug!("dynamic configuration `{key}` failed: {e}");
+                    None
+                }
+            };
+            match value {
+                Some(v) => {
+                    mapping.insert(key.clone(), v);
+                }
+                None => {
+                    failed = true;
+                    mapping.remove(key);
+                }
+            }
+        }
+        if failed {
+            tracing::warn!("Some of the dynamic configuration failed to be loaded.");
+        }
+        mapping
+    }
+}

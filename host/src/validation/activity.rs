@@ -90,6 +90,17 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
         }
         _ => Provider::Process(process(provider, &name).map_err(fail)?),
     };
+    // The reference validates the activity-level `timeout` but never uses
+    // it; here it is the time limit when the provider sets none.
+    let mut provider = provider;
+    if let Some(secs) = item.get("timeout").and_then(Value::as_f64).filter(|s| *s > 0.0) {
+        match &mut provider {
+            Provider::Wasm(w) if w.timeout.is_none() => w.timeout = Some(secs),
+            Provider::Process(p) if p.timeout.is_none() => p.timeout = Some(secs),
+            Provider::Http(h) if h.timeout.is_none() => h.timeout = Some(Value::from(secs)),
+            _ => {}
+        }
+    }
     Ok(Activity { document: item.clone(), name, kind, provider, pauses, background, tolerance: None })
 }
 

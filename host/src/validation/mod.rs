@@ -10,6 +10,7 @@
 
 mod activity;
 mod components;
+mod controls;
 mod tolerance;
 
 pub use components::check_components;
@@ -97,6 +98,14 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<E
     crate::secrets::load(&secrets, &overrides.secrets).map_err(ValidationError::new)?;
 
     let ctx = activity::Context { base_dir };
+    let mut dynamic_configuration = Vec::new();
+    for (key, value) in &configuration {
+        if value.get("type").and_then(Value::as_str) == Some("probe") && !overrides.configuration.contains_key(key) {
+            dynamic_configuration
+                .push((key.clone(), activity::activity(value, &format!("configuration.{key}"), &ctx)?));
+        }
+    }
+    controls::validate_all(doc)?;
     let hypothesis = match doc.get("steady-state-hypothesis") {
         None | Some(Value::Null) => None,
         Some(h) => Some(hypothesis(h, &ctx)?),
@@ -134,6 +143,7 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<E
         document: document.clone(),
         title: title.to_string(),
         configuration,
+        dynamic_configuration,
         secrets,
         hypothesis,
         method: method_activities,

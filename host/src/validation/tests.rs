@@ -175,3 +175,38 @@ fn http_headers_must_be_a_mapping() {
     );
     assert_eq!(check(doc).unwrap_err(), "activity 'h': a HTTP activities expect headers as a mapping");
 }
+
+#[test]
+fn controls_need_a_name_and_a_provider() {
+    assert_eq!(
+        check(with("controls", json!([{"provider": {"type": "python"}}]))).unwrap_err(),
+        "A control must have a `name` property"
+    );
+    assert_eq!(
+        check(with("controls", json!([{"name": "c"}]))).unwrap_err(),
+        "Control 'c' must have a `provider` property"
+    );
+    let bad_scope = json!([{"name": "c", "scope": "during", "provider": {"type": "python", "module": "m"}}]);
+    assert_eq!(
+        check(with("controls", bad_scope)).unwrap_err(),
+        "Control 'c' scope property must be 'before' or 'after' only"
+    );
+    let no_module = json!([{"name": "c", "provider": {"type": "python"}}]);
+    assert_eq!(check(with("controls", no_module)).unwrap_err(), "Control 'c' must have a module path");
+    assert!(check(with("controls", json!([{"name": "c", "provider": {"type": "python", "module": "m"}}]))).is_ok());
+}
+
+#[test]
+fn a_control_reference_must_name_a_top_level_control() {
+    let mut doc = with("controls", json!([{"name": "c", "provider": {"type": "python", "module": "m"}}]));
+    doc["method"][0]["controls"] = json!([{"name": "x", "ref": "nope"}]);
+    assert_eq!(check(doc).unwrap_err(), "Control reference 'nope' declaration cannot be found");
+}
+
+#[test]
+fn configuration_probes_are_dynamic_configuration() {
+    let doc = with("configuration", json!({"a": 1, "b": probe("compute")}));
+    let exp = check(doc).unwrap();
+    assert_eq!(exp.dynamic_configuration.len(), 1);
+    assert_eq!(exp.dynamic_configuration[0].0, "b");
+}
