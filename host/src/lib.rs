@@ -9,6 +9,7 @@ pub mod cli;
 pub mod configuration;
 pub mod experiment;
 pub mod grants;
+pub mod init;
 pub mod journal;
 pub mod prepare;
 pub mod providers;

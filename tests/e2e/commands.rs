@@ -98,3 +98,65 @@ fn no_validation_skips_the_component_checks() {
     assert_eq!(o.code, 0, "{}", o.log);
     assert!(o.exception_of("bad").contains("rejected its arguments"), "{}", o.log);
 }
+
+#[test]
+fn init_builds_a_runnable_experiment_from_flags() {
+    let s = Scenario::new();
+    assert_eq!(s.chaos(&["discover", "builtin:fs"]).code, 0);
+    s.write("data/file", "x");
+    let o = s.chaos(&[
+        "init",
+        "--title",
+        "From flags",
+        "--hypothesis",
+        "exists=true",
+        "--method",
+        "read",
+        "--arg",
+        "exists.path=./data/file",
+        "--arg",
+        "read.path=./data/file",
+        "--grant",
+        "exists.read=./data",
+        "--grant",
+        "read.read=./data",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let o = s.chaos(&["run", "experiment.json", "--allow-read=./data"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert_eq!(o.run_of("read")["output"], "x");
+}
+
+#[test]
+fn init_names_a_missing_required_argument() {
+    let s = Scenario::new();
+    assert_eq!(s.chaos(&["discover", "builtin:fs"]).code, 0);
+    let o = s.chaos(&["init", "--title", "t", "--method", "read"]);
+    assert_eq!(o.code, 1);
+    assert!(o.log.contains("activity `read` needs the argument `path`: pass --arg read.path=VALUE"), "{}", o.log);
+}
+
+#[test]
+fn init_asks_questions_when_interactive() {
+    use std::io::Write;
+    let s = Scenario::new();
+    assert_eq!(s.chaos(&["discover", "builtin:fs"]).code, 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chaos"))
+        .args(["init", "--interactive"])
+        .current_dir(s.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Title, description, then activity 1 (exists) as a hypothesis probe with
+    // path ".", grant read=".", tolerance true; nothing else.
+    let answers = "Asked\n\n1\n.\n.\n\n\n\ntrue\n\n\n\n";
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("builtin:fs#exists"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(s.path("experiment.json")).unwrap()).unwrap();
+    assert_eq!(doc["title"], "Asked");
+    assert_eq!(doc["steady-state-hypothesis"]["probes"][0]["provider"]["grants"]["read"], json!(["."]));
+}

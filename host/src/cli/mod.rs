@@ -4,6 +4,7 @@
 
 mod discover;
 mod info;
+mod init;
 mod logging;
 mod run;
 mod settings;
@@ -68,6 +69,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Describe the activities of a component in a discovery file.
     Discover(discover::DiscoverArgs),
+    /// Build an experiment from a discovery file.
+    Init(init::InitArgs),
     /// Show information about the engine, its components or the settings.
     Info(info::InfoArgs),
     /// Read and edit the settings file.
@@ -279,6 +282,7 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => validate::validate(args, vars, &ctx).await,
             Command::Discover(args) => discover::discover(args, &ctx).await,
             Command::Info(args) => info::info(args, &ctx).await,
+            Command::Init(args) => init::run(args),
             Command::Settings(args) => settings::settings(args, &ctx),
         }
     })
