@@ -18,10 +18,9 @@ fn discover_writes_the_activities_of_a_component() {
 #[test]
 fn info_lists_the_builtin_components() {
     let s = Scenario::new();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chaos")).args(["info", "extensions"]).output().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("builtin:fs") && out.contains("tcp_connect"), "{out}");
-    drop(s);
+    let o = s.chaos(&["info", "extensions"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(o.stdout.contains("builtin:fs") && o.stdout.contains("tcp_connect"), "{}", o.stdout);
 }
 
 #[test]
@@ -30,11 +29,8 @@ fn settings_can_be_set_read_and_removed() {
     let settings = s.path("settings.yaml");
     let settings = settings.to_str().unwrap();
     assert_eq!(s.chaos(&["--settings", settings, "settings", "set", "runtime.rollbacks.strategy", "never"]).code, 0);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chaos"))
-        .args(["--settings", settings, "settings", "get", "runtime.rollbacks.strategy"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "never");
+    let out = s.chaos(&["--settings", settings, "settings", "get", "runtime.rollbacks.strategy"]);
+    assert_eq!(out.stdout.trim(), "never");
 
     let mut doc = experiment(json!([]));
     doc["rollbacks"] = json!([probe("undo", wasm(hostile(), "echo", json!({"value": 1}), json!({})))]);
@@ -159,4 +155,30 @@ fn init_asks_questions_when_interactive() {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(s.path("experiment.json")).unwrap()).unwrap();
     assert_eq!(doc["title"], "Asked");
     assert_eq!(doc["steady-state-hypothesis"]["probes"][0]["provider"]["grants"]["read"], json!(["."]));
+}
+
+#[test]
+fn loading_from_a_url_sends_the_reference_headers_and_bearer_token() {
+    use crate::support::CaptureServer;
+    let s = Scenario::new();
+    let yaml = "title: t\ndescription: d\nmethod: []\n";
+    let server =
+        CaptureServer::start(CaptureServer::respond("200 OK", &[("content-type", "application/x-yaml")], yaml));
+    let url = format!("http://127.0.0.1:{}/experiment", server.port);
+    let o = s.chaos_with_env(&["validate", &url], &[("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN", "t0ken")]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let request = &server.requests()[0];
+    assert!(request.contains("accept: application/json, application/x-yaml"), "{request}");
+    assert!(request.contains("authorization: bearer t0ken"), "{request}");
+}
+
+#[test]
+fn a_url_that_does_not_answer_200_is_reported() {
+    use crate::support::CaptureServer;
+    let s = Scenario::new();
+    let server =
+        CaptureServer::start(CaptureServer::respond("404 Not Found", &[("content-type", "text/plain")], "nope"));
+    let o = s.chaos(&["validate", &format!("http://127.0.0.1:{}/", server.port)]);
+    assert_eq!(o.code, 1);
+    assert!(o.log.contains("Failed to fetch the experiment: nope"), "{}", o.log);
 }

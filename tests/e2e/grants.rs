@@ -289,3 +289,18 @@ fn allow_all_allows_every_request() {
     let outcome = s.run_method(json!([read("r", "./data/file.txt", json!({"read": ["./data"]}))]), &["-A"]);
     assert_eq!(outcome.code, 0, "{}", outcome.log);
 }
+
+#[test]
+fn the_native_http_provider_does_not_follow_redirects_to_ungranted_hosts() {
+    use crate::support::CaptureServer;
+    let s = Scenario::new();
+    let target = Service::start(s.write("exchange.dat", "SECRET-CONTENT"), Behaviour::Fixed);
+    let location = format!("http://localhost:{}/", target.port);
+    let redirector = CaptureServer::start(CaptureServer::respond("302 Found", &[("location", &location)], ""));
+    let url = format!("http://127.0.0.1:{}/", redirector.port);
+    let flag = format!("--allow-net=127.0.0.1:{}", redirector.port);
+    let outcome = s.run_method(json!([native("n", &url)]), &[&flag]);
+    let exception = outcome.exception_of("n");
+    assert!(exception.contains("is not granted"), "{exception}");
+    assert!(!outcome.log.contains("SECRET-CONTENT"));
+}

@@ -24,6 +24,8 @@ pub struct Outcome {
     pub code: i32,
     /// stderr (the log).
     pub log: String,
+    /// stdout.
+    pub stdout: String,
     /// `journal.json`, when written.
     pub journal: Option<Value>,
 }
@@ -97,6 +99,7 @@ impl Scenario {
         Outcome {
             code: output.status.code().expect("chaos exits with a code"),
             log: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             journal,
         }
     }
@@ -181,4 +184,50 @@ impl Drop for Service {
 /// A port nothing listens on (bound, then released).
 pub fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A one-shot HTTP server for tests that need to see a request's headers or
+/// answer with a given status and headers: it serves `response` (raw
+/// HTTP/1.1) to each connection and keeps the request heads it received.
+pub struct CaptureServer {
+    pub port: u16,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CaptureServer {
+    pub fn start(response: String) -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten().take(16) {
+                let mut stream = stream;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                seen.lock().unwrap().push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        Self { port, requests }
+    }
+
+    /// A response with `status`, `headers` and `body`.
+    pub fn respond(status: &str, headers: &[(&str, &str)], body: &str) -> String {
+        let mut r = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+        for (k, v) in headers {
+            r.push_str(&format!("{k}: {v}\r\n"));
+        }
+        r.push_str("\r\n");
+        r.push_str(body);
+        r
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
 }
