@@ -208,3 +208,36 @@ fn strict_mode_fails_when_the_hypothesis_is_not_met_before_the_method() {
     assert_eq!(run(&s, &doc, &[]).code, 0, "the reference exits 0 here");
     assert_eq!(run(&s, &doc, &["--strict"]).code, 1);
 }
+
+#[test]
+fn an_activity_that_cannot_run_aborts_the_method_and_rollbacks_still_play() {
+    let s = Scenario::new();
+    let mut doc = with_hypothesis(
+        json!([probe("missing", wasm("./missing.wasm", "x", json!({}), json!({}))), echo("never", json!(1))]),
+        json!(1),
+        json!(1),
+    );
+    doc["rollbacks"] = json!([echo("undo", json!("undone"))]);
+    let o = run(&s, &doc, &["--no-validation"]);
+    assert_eq!(o.code, 1, "{}", o.log);
+    let journal = o.journal();
+    assert_eq!(journal["status"], "aborted");
+    assert!(o.log.contains("Experiment ran into an un expected fatal error, aborting now."), "{}", o.log);
+    assert_eq!(journal["run"].as_array().unwrap().len(), 1, "the method stopped");
+    assert!(journal["run"][0].get("status").is_none());
+    assert!(journal["run"][0]["exception"][0].as_str().unwrap().contains("cannot read the component file"));
+    assert_eq!(journal["steady_states"]["after"], Value::Null, "no hypothesis after an abort");
+    assert_eq!(journal["rollbacks"][0]["output"], "undone", "the default strategy plays rollbacks after an abort");
+}
+
+#[test]
+fn an_http_url_that_is_invalid_after_substitution_aborts_the_method() {
+    let s = Scenario::new();
+    let mut doc =
+        experiment(json!([probe("bad-url", json!({"type": "http", "url": "${target}"})), echo("never", json!(1))]));
+    doc["configuration"] = json!({"target": "not a url"});
+    let o = run(&s, &doc, &[]);
+    assert_eq!(o.code, 1, "{}", o.log);
+    assert_eq!(o.journal()["status"], "aborted");
+    assert_eq!(o.journal()["run"].as_array().unwrap().len(), 1);
+}

@@ -69,10 +69,11 @@ impl HttpClients {
         has_tolerance: bool,
         default_timeout: Duration,
     ) -> Result<Value, ActivityFailed> {
-        let fail = |m: String| ActivityFailed(format!("activity '{name}': {m}"));
+        let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
+        let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
         let url_text = render(&provider.url, mapping);
-        let url = Url::parse(&url_text).map_err(|e| fail(format!("invalid URL {url_text}: {e}")))?;
-        let target = host_port(&url).ok_or_else(|| fail(format!("URL {url_text} has no host")))?;
+        let url = Url::parse(&url_text).map_err(|e| fatal(format!("invalid URL {url_text}: {e}")))?;
+        let target = host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
         if !self.permissions.allows(Capability::Net, &target) {
             return Err(fail(format!("network access to {target} is not granted: allow it with --allow-net={target}")));
         }

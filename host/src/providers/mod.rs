@@ -14,11 +14,31 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// An activity that ran and failed (Chaos Toolkit's `ActivityFailed`). The
-/// message names the activity and the cause.
+/// Why an activity produced no output. The message names the activity and
+/// the cause.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ActivityFailed(pub String);
+#[error("{message}")]
+pub struct ActivityFailed {
+    /// What happened.
+    pub message: String,
+    /// `false`: the activity ran and failed (Chaos Toolkit's `ActivityFailed`;
+    /// the run goes on). `true`: it could not be run at all (a component that
+    /// does not load, an invalid URL), which aborts the method, as an
+    /// unexpected error does in the reference.
+    pub fatal: bool,
+}
+
+impl ActivityFailed {
+    /// The activity ran and failed.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), fatal: false }
+    }
+
+    /// The activity could not be run at all.
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self { message: message.into(), fatal: true }
+    }
+}
 
 /// Runs activities' providers for one run.
 pub struct Providers {
@@ -57,7 +77,7 @@ impl Providers {
     ) -> Result<Value, ActivityFailed> {
         let missing = self.permissions.missing([(activity.name.as_str(), &activity.provider.grants(mapping))]);
         if let Some(first) = missing.first() {
-            return Err(ActivityFailed(first.to_string()));
+            return Err(ActivityFailed::new(first.to_string()));
         }
         match &activity.provider {
             Provider::Wasm(p) => wasm::run(self, &activity.name, p, mapping, value).await,

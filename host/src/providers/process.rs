@@ -17,7 +17,7 @@ pub async fn run(
     has_tolerance: bool,
     default_timeout: Duration,
 ) -> Result<Value, ActivityFailed> {
-    let fail = |m: String| ActivityFailed(format!("activity '{name}': {m}"));
+    let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
     let cwd = std::env::current_dir().unwrap_or_default();
     let program = resolve_program(&cwd, &provider.path)
         .ok_or_else(|| fail(format!("path '{}' cannot be found", provider.path)))?;

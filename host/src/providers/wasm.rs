@@ -19,7 +19,7 @@ pub async fn run(
         .sandbox
         .load(&provider.source)
         .await
-        .map_err(|e| ActivityFailed(format!("activity '{name}': {e:#}")))?;
+        .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")))?;
     // Chaos Toolkit substitutes arguments only when there is something to
     // substitute with (so `$$` stays as written otherwise).
     let mut arguments =
@@ -41,5 +41,5 @@ pub async fn run(
         .sandbox
         .call(&component, &provider.func, &arguments, &options)
         .await
-        .map_err(|e| ActivityFailed(format!("activity '{name}' {e}")))
+        .map_err(|e| ActivityFailed::new(format!("activity '{name}' {e}")))
 }

@@ -14,6 +14,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing::Instrument;
 
+/// How running an activity ended, for the phase it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// It succeeded or failed; the phase goes on.
+    Continue,
+    /// A signal cut it off.
+    Interrupted,
+    /// It could not be run at all: the method aborts.
+    Aborted,
+}
+
 /// What running an activity needs; cheap to clone into background tasks.
 #[derive(Clone)]
 pub struct Executor {
@@ -24,15 +35,15 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Runs `activity`; returns its record and whether a signal (beyond the
-    /// `seen` first ones) cut it off.
-    pub async fn execute(&self, activity: &Activity, seen: usize) -> (RunRecord, bool) {
+    /// Runs `activity`; returns its record and how it ended (a signal counts
+    /// only beyond the `seen` first ones).
+    pub async fn execute(&self, activity: &Activity, seen: usize) -> (RunRecord, Flow) {
         let span = tracing::info_span!("activity", name = %activity.name);
         async {
             let dry_call = self.dry.is_some_and(|d| d.skips_call(activity.kind));
             let dry_pause = self.dry.is_some_and(|d| d.skips_pause(activity.kind));
             if self.pause("before", activity.pauses.before.as_ref(), dry_pause, seen).await {
-                return (RunRecord::start(&activity.document), true);
+                return (RunRecord::start(&activity.document), Flow::Interrupted);
             }
             let suffix = if activity.background { " [in background]" } else { "" };
             tracing::info!("{}: {}{suffix}", activity.kind.label(), activity.name);
@@ -47,37 +58,46 @@ impl Executor {
             };
             record.end = Utc::now();
             match outcome {
-                None => return (record, true),
+                None => return (record, Flow::Interrupted),
                 Some(Ok(output)) => {
                     record.status = Some(ActivityStatus::Succeeded);
                     record.output = output;
                 }
+                Some(Err(failure)) if failure.fatal => {
+                    // As for an unexpected error in the reference: no status.
+                    tracing::error!("  => {failure}");
+                    tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
+                    record.exception = Some(failure.message);
+                    return (record, Flow::Aborted);
+                }
                 Some(Err(failure)) => {
                     tracing::error!("  => failed: {failure}");
                     record.status = Some(ActivityStatus::Failed);
-                    record.exception = Some(failure.0);
+                    record.exception = Some(failure.message);
                 }
             }
             let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;
-            (record, interrupted)
+            (record, if interrupted { Flow::Interrupted } else { Flow::Continue })
         }
         .instrument(span)
         .await
     }
 
     /// Runs `activities` in order, background ones concurrently, awaiting
-    /// those at the end. Stops early on a signal or when `stop` is set (fail
-    /// fast). Records are in start order. `rollback` logs each as a rollback.
+    /// those at the end. Stops early on a signal, an activity that cannot
+    /// run (except among rollbacks, which all get their chance), or when
+    /// `stop` is set (fail fast). Records are in declaration order.
+    /// `rollback` logs each as a rollback.
     pub async fn execute_all(
         &self,
         activities: &[Activity],
         seen: usize,
         stop: &AtomicBool,
         rollback: bool,
-    ) -> (Vec<RunRecord>, bool) {
+    ) -> (Vec<RunRecord>, Flow) {
         let mut records: Vec<Option<RunRecord>> = Vec::new();
         let mut background = Vec::new();
-        let mut interrupted = false;
+        let mut flow = Flow::Continue;
         for activity in activities {
             if rollback {
                 tracing::info!("Rollback: {}", activity.name);
@@ -88,26 +108,39 @@ impl Executor {
                 records.push(None);
                 continue;
             }
-            let (record, cut) = self.execute(activity, seen).await;
+            let (record, ended) = self.execute(activity, seen).await;
             records.push(Some(record));
-            if cut {
-                interrupted = true;
-                break;
+            match ended {
+                Flow::Interrupted => {
+                    flow = Flow::Interrupted;
+                    break;
+                }
+                Flow::Aborted if !rollback => {
+                    flow = Flow::Aborted;
+                    break;
+                }
+                _ => {}
             }
             if stop.load(Ordering::SeqCst) {
                 break;
             }
         }
         for (slot, task) in background {
-            match task.await {
-                Ok((record, cut)) => {
+            let ended = match task.await {
+                Ok((record, ended)) => {
                     records[slot] = Some(record);
-                    interrupted |= cut;
+                    ended
                 }
-                Err(e) => tracing::error!("a background activity could not finish: {e}"),
+                Err(e) => {
+                    tracing::error!("a background activity could not finish: {e}");
+                    Flow::Aborted
+                }
+            };
+            if flow == Flow::Continue && ended != Flow::Continue && !(rollback && ended == Flow::Aborted) {
+                flow = ended;
             }
         }
-        (records.into_iter().flatten().collect(), interrupted)
+        (records.into_iter().flatten().collect(), flow)
     }
 
     /// Sleeps for a pause; true if a signal cut it short.

@@ -2,7 +2,7 @@
 //! first one that fails or is outside its tolerance; and its continuous
 //! evaluation while the method runs.
 
-use super::activity::Executor;
+use super::activity::{Executor, Flow};
 use crate::experiment::{Activity, Hypothesis};
 use crate::journal::{ActivityStatus, HypothesisState};
 use crate::tolerance::{Tolerance, evaluate, truthy};
@@ -18,8 +18,8 @@ impl Executor {
         tracing::info!("Steady state hypothesis: {}", hypothesis.title);
         let mut state = HypothesisState::default();
         for probe in &hypothesis.probes {
-            let (mut record, interrupted) = self.execute(probe, seen).await;
-            if interrupted {
+            let (mut record, flow) = self.execute(probe, seen).await;
+            if flow == Flow::Interrupted {
                 state.probes.push(record);
                 return (state, true);
             }

@@ -18,7 +18,7 @@ use crate::experiment::{ActivityKind, Experiment, Hypothesis};
 use crate::journal::{ActivityStatus, HypothesisState, Journal, RunStatus};
 use crate::providers::Providers;
 use crate::substitution::{Mapping, render};
-use activity::Executor;
+use activity::{Executor, Flow};
 use chrono::Utc;
 use serde_json::Value;
 use std::sync::Arc;
@@ -118,13 +118,14 @@ impl Runner {
         }
 
         if status.is_none() {
-            let (records, during, interrupted, failed_fast) = self.method(&exec, experiment, hypothesis).await;
+            let (records, during, flow, failed_fast) = self.method(&exec, experiment, hypothesis).await;
             journal.run = records;
             journal.during = during;
-            if interrupted {
-                status = Some(RunStatus::Interrupted);
-            } else if failed_fast {
-                status = Some(RunStatus::Failed);
+            match flow {
+                Flow::Interrupted => status = Some(RunStatus::Interrupted),
+                Flow::Aborted => status = Some(RunStatus::Aborted),
+                Flow::Continue if failed_fast => status = Some(RunStatus::Failed),
+                Flow::Continue => {}
             }
             if options.strict {
                 strict_failure |= self.strict_method_failure(&exec, experiment, &mut journal).await;
@@ -159,10 +160,9 @@ impl Runner {
             }
             // A signal after this point stops the rollbacks.
             let seen = interrupt.count();
-            let (records, interrupted) =
-                exec.execute_all(&experiment.rollbacks, seen, &AtomicBool::new(false), true).await;
+            let (records, flow) = exec.execute_all(&experiment.rollbacks, seen, &AtomicBool::new(false), true).await;
             journal.rollbacks = records;
-            if interrupted {
+            if flow == Flow::Interrupted {
                 tracing::warn!("Received an exit signal.Terminating now without running the remaining rollbacks.");
                 status = RunStatus::Interrupted;
             }
@@ -190,14 +190,14 @@ impl Runner {
         exec: &Executor,
         experiment: &Experiment,
         hypothesis: Option<&Hypothesis>,
-    ) -> (Vec<crate::journal::RunRecord>, Vec<HypothesisState>, bool, bool) {
+    ) -> (Vec<crate::journal::RunRecord>, Vec<HypothesisState>, Flow, bool) {
         if experiment.method.is_empty() {
             tracing::info!("No declared activities, let's move on.");
         }
         let stop = AtomicBool::new(false);
         let Some(h) = hypothesis.filter(|_| self.options.hypothesis_strategy.during()) else {
-            let (records, interrupted) = exec.execute_all(&experiment.method, 0, &stop, false).await;
-            return (records, Vec::new(), interrupted, false);
+            let (records, flow) = exec.execute_all(&experiment.method, 0, &stop, false).await;
+            return (records, Vec::new(), flow, false);
         };
         let (done_tx, done_rx) = tokio::sync::watch::channel(false);
         let method = async {
@@ -207,8 +207,8 @@ impl Runner {
         };
         let during =
             exec.run_continuously(h, self.options.hypothesis_frequency, self.options.fail_fast, &stop, done_rx);
-        let ((records, interrupted), (states, failed_fast)) = tokio::join!(method, during);
-        (records, states, interrupted, failed_fast)
+        let ((records, flow), (states, failed_fast)) = tokio::join!(method, during);
+        (records, states, flow, failed_fast)
     }
 
     /// In strict mode: whether a method activity failed or a method probe
@@ -239,9 +239,10 @@ impl Runner {
     }
 }
 
-/// `failed` if a probe of the not-met hypothesis raised, else `completed`.
+/// `failed` if a probe of the not-met hypothesis raised (or could not run),
+/// else `completed`.
 fn outcome_of(state: &HypothesisState) -> RunStatus {
-    if state.probes.iter().any(|p| p.status == Some(ActivityStatus::Failed)) {
+    if state.probes.iter().any(|p| p.status != Some(ActivityStatus::Succeeded)) {
         RunStatus::Failed
     } else {
         RunStatus::Completed
