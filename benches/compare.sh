@@ -11,7 +11,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 ctk="${CTK:-$HOME/ctk/bin/chaos}"
 runs="${RUNS:-30}"
 cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p chaos
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" --target wasm32-wasip2 \
+    --target-dir "${CARGO_TARGET_DIR:-$root/target}/guest" -p greeter-activity
 ours="${CARGO_TARGET_DIR:-$root/target}/release/chaos"
+export GREETER="${CARGO_TARGET_DIR:-$root/target}/guest/wasm32-wasip2/release/greeter_activity.wasm"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -19,7 +22,7 @@ export CHAOS_CACHE_DIR="$work/cache"
 
 cp "$root/tests/reference/experiments/completed.json" completed.json
 python3 - <<'PY'
-import json
+import json, os
 def experiment(method):
     return {"title": "bench", "description": "bench", "method": method}
 probe = lambda i: {"type": "probe", "name": f"exists-{i}", "provider": {"type": "wasm", "module": "builtin:fs",
@@ -27,9 +30,14 @@ probe = lambda i: {"type": "probe", "name": f"exists-{i}", "provider": {"type": 
 json.dump(experiment([]), open("empty.json", "w"))
 json.dump(experiment([probe(i) for i in range(1)]), open("wasm-1.json", "w"))
 json.dump(experiment([probe(i) for i in range(100)]), open("wasm-100.json", "w"))
+greet = lambda i: {"type": "probe", "name": f"greet-{i}", "provider": {"type": "wasm", "module": os.environ["GREETER"],
+                   "func": "greet", "arguments": {"name": "bench"}}}
+json.dump(experiment([greet(i) for i in range(1)]), open("greet-1.json", "w"))
+json.dump(experiment([greet(i) for i in range(100)]), open("greet-100.json", "w"))
 PY
 # Compile the built-in components once (the artifact cache), as any second run would.
 "$ours" run wasm-1.json --allow-read=. --journal-path j.json >/dev/null 2>&1
+"$ours" run greet-1.json --journal-path j.json >/dev/null 2>&1
 
 hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
     -n "ours: empty experiment" "$ours run empty.json --journal-path j.json" \
@@ -38,6 +46,8 @@ hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
     -n "reference: completed.json (5 process activities)" "$ctk --no-version-check --no-log-file run completed.json --journal-path j.json" \
     -n "ours: 1 wasm activity" "$ours run wasm-1.json --allow-read=. --journal-path j.json" \
     -n "ours: 100 wasm activities" "$ours run wasm-100.json --allow-read=. --journal-path j.json" \
+    -n "ours: 1 wasm activity without grants" "$ours run greet-1.json --journal-path j.json" \
+    -n "ours: 100 wasm activities without grants" "$ours run greet-100.json --journal-path j.json" \
     >/dev/null 2>&1
 
 python3 - <<'PY'
@@ -51,5 +61,7 @@ print()
 for what in ["empty experiment", "completed.json (5 process activities)"]:
     print(f"reference / ours, {what}: {med('reference: ' + what) / med('ours: ' + what):.1f}x")
 per = (med("ours: 100 wasm activities") - med("ours: 1 wasm activity")) / 99 * 1000
-print(f"ours, cost of one more wasm activity (fresh store, grants, instantiate, call, journal): {per:.0f} us")
+print(f"ours, cost of one more wasm activity with a read grant (fresh store, grants, instantiate, call, journal): {per:.0f} us")
+per = (med("ours: 100 wasm activities without grants") - med("ours: 1 wasm activity without grants")) / 99 * 1000
+print(f"ours, cost of one more wasm activity without grants: {per:.0f} us")
 PY
