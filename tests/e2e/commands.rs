@@ -182,3 +182,19 @@ fn a_url_that_does_not_answer_200_is_reported() {
     assert_eq!(o.code, 1);
     assert!(o.log.contains("Failed to fetch the experiment: nope"), "{}", o.log);
 }
+
+#[test]
+fn loading_from_a_url_uses_the_settings_auth_for_its_host() {
+    use crate::support::CaptureServer;
+    let s = Scenario::new();
+    let json = r#"{"title": "t", "description": "d", "method": []}"#;
+    let server = CaptureServer::start(CaptureServer::respond("200 OK", &[("content-type", "application/json")], json));
+    let settings = s.write(
+        "settings.yaml",
+        &format!("auths:\n  127.0.0.1:{}:\n    type: token\n    value: from-settings\n", server.port),
+    );
+    let url = format!("http://127.0.0.1:{}/e.json", server.port);
+    let o = s.chaos(&["--settings", settings.to_str().unwrap(), "validate", &url]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(server.requests()[0].contains("authorization: token from-settings"), "{:?}", server.requests());
+}
