@@ -341,8 +341,15 @@ impl FromStr for HostPort {
                 None => (s, None),
             }
         };
-        if host.is_empty() {
-            return Err(bad());
+        let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+        let is_name = host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+        });
+        if host.is_empty() || !(is_ip || is_name) {
+            return Err(format!("`{s}` is not a host or host:port (wildcards are not supported: name each host)"));
         }
         let port = match port {
             None => None,
@@ -424,6 +431,10 @@ mod tests {
         assert_eq!("[::1]:80".parse(), Ok(HostPort { host: "::1".into(), port: Some(80) }));
         assert_eq!("::1".parse(), Ok(HostPort { host: "::1".into(), port: None }));
         assert!("a:b".parse::<HostPort>().is_err());
+        assert!("*".parse::<HostPort>().is_err());
+        assert!("*.example.com:443".parse::<HostPort>().is_err());
+        assert!("exa mple".parse::<HostPort>().is_err());
+        assert!("my-host.internal:22".parse::<HostPort>().is_ok());
         assert!("http://a".parse::<HostPort>().is_err());
         assert!("".parse::<HostPort>().is_err());
     }
