@@ -72,6 +72,25 @@ pub fn render(s: &str, mapping: &Mapping) -> String {
     out
 }
 
+/// Whether `s` holds a placeholder (`${name}` or `$name`; `$$` is not one),
+/// so its final text is known only after substitution.
+pub fn has_placeholder(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(pos) = rest.find('$') {
+        let after = &rest[pos + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            rest = tail;
+            continue;
+        }
+        let braced = after.strip_prefix('{').and_then(|b| b.find('}').map(|end| is_identifier(&b[..end])));
+        if braced == Some(true) || identifier_len(after) > 0 {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
 fn identifier_len(s: &str) -> usize {
     let mut chars = s.char_indices();
     match chars.next() {
@@ -145,6 +164,15 @@ mod tests {
     fn double_dollar_is_a_literal_dollar_and_unknown_names_stay() {
         let m = mapping();
         assert_eq!(render("$$port costs $$5 ${missing} $missing", &m), "$port costs $5 ${missing} $missing");
+    }
+
+    #[test]
+    fn placeholders_are_told_apart_from_other_dollars() {
+        assert!(has_placeholder("^${prefix}.*"));
+        assert!(has_placeholder("$name"));
+        assert!(!has_placeholder("^ok$"));
+        assert!(!has_placeholder("$.items[*]"));
+        assert!(!has_placeholder("costs $$5"));
     }
 
     #[test]

@@ -121,4 +121,10 @@ fn usage_errors_exit_2() {
     let s = Scenario::new();
     assert_eq!(s.chaos(&["run"]).code, 2);
     assert_eq!(s.chaos(&["run", "x.json", "--rollback-strategy=sometimes"]).code, 2);
+    s.experiment(&experiment(json!([])));
+    for bad in ["--timeout=0", "--hypothesis-strategy=sometimes", "--hypothesis-frequency=-1", "--dry=maybe"] {
+        let o = s.chaos(&["run", "experiment.json", bad]);
+        assert_eq!(o.code, 2, "{bad}: {}", o.log);
+        assert!(o.journal.is_none(), "{bad}");
+    }
 }

@@ -11,5 +11,5 @@ mod remote;
 pub use load::{LoadError, Source, load, load_source};
 pub use model::{
     Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, ProcessArguments, ProcessProvider, Provider,
-    WasmProvider,
+    WasmProvider, url_host_port,
 };

@@ -184,15 +184,20 @@ impl HttpProvider {
     /// `host:port` of the URL (substituted with `mapping`), for the network
     /// grant it needs.
     pub fn host_port(&self, mapping: &Mapping) -> Option<String> {
-        let url = reqwest::Url::parse(&render(&self.url, mapping)).ok()?;
-        let host = url.host_str()?;
-        let port = url.port_or_known_default()?;
-        Some(if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        })
+        url_host_port(&reqwest::Url::parse(&render(&self.url, mapping)).ok()?)
     }
+}
+
+/// `host:port` of a URL as network grants spell it (`[::1]:80` for IPv6),
+/// with the scheme's default port when the URL has none.
+pub fn url_host_port(url: &reqwest::Url) -> Option<String> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    Some(if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
 }
 
 /// `{"type": "process", ...}`, as Chaos Toolkit's process provider.
@@ -213,4 +218,20 @@ pub enum ProcessArguments {
     List(Vec<Value>),
     /// A string: the command line `path arguments`, run by `sh -c`.
     Shell(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grants::HostPort;
+
+    #[test]
+    fn url_hosts_are_spelled_as_grants_with_default_ports_and_bracketed_ipv6() {
+        let hp = |u: &str| url_host_port(&reqwest::Url::parse(u).unwrap()).unwrap();
+        assert_eq!(hp("http://Example.com/x"), "example.com:80");
+        assert_eq!(hp("https://example.com/"), "example.com:443");
+        assert_eq!(hp("http://[::1]:8080/"), "[::1]:8080");
+        let parsed: HostPort = hp("http://[::1]:8080/").parse().unwrap();
+        assert_eq!(parsed, HostPort { host: "::1".into(), port: Some(8080) });
+    }
 }

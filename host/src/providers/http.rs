@@ -3,7 +3,7 @@
 //! every redirect target must be granted by `--allow-net`.
 
 use super::ActivityFailed;
-use crate::experiment::HttpProvider;
+use crate::experiment::{HttpProvider, url_host_port};
 use crate::grants::{Capability, Permissions};
 use crate::substitution::{Mapping, render, substitute};
 use reqwest::redirect::Policy;
@@ -20,13 +20,6 @@ pub struct HttpClients {
     unverified: OnceLock<Result<Client, String>>,
 }
 
-/// `host:port` of a URL, as grants spell it.
-pub fn host_port(url: &Url) -> Option<String> {
-    let host = url.host_str()?;
-    let port = url.port_or_known_default()?;
-    Some(format!("{host}:{port}"))
-}
-
 impl HttpClients {
     /// Clients that only follow redirects to hosts `permissions` allows;
     /// `verify_tls == false` turns certificate checks off for every request.
@@ -40,7 +33,7 @@ impl HttpClients {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let permissions = self.permissions.clone();
             let policy = Policy::custom(move |attempt| {
-                let granted = host_port(attempt.url()).is_some_and(|hp| permissions.allows(Capability::Net, &hp));
+                let granted = url_host_port(attempt.url()).is_some_and(|hp| permissions.allows(Capability::Net, &hp));
                 if attempt.previous().len() >= 10 {
                     attempt.error("too many redirects")
                 } else if granted {
@@ -73,10 +66,8 @@ impl HttpClients {
         let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
         let url_text = render(&provider.url, mapping);
         let url = Url::parse(&url_text).map_err(|e| fatal(format!("invalid URL {url_text}: {e}")))?;
-        let target = host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
-        if !self.permissions.allows(Capability::Net, &target) {
-            return Err(fail(format!("network access to {target} is not granted: allow it with --allow-net={target}")));
-        }
+        // `Providers::run` has checked the grant for this host and port.
+        url_host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
         let client = self.client(provider.verify_tls && self.verify_tls).map_err(fail)?;
         let method = reqwest::Method::from_bytes(provider.method.as_bytes())
             .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;

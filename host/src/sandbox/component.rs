@@ -159,16 +159,25 @@ impl LoadedComponent {
         self.activities.iter().find(|a| a.name == name)
     }
 
+    /// The activity called `name`.
+    ///
+    /// # Errors
+    /// A message naming the activities the component does provide.
+    pub fn require(&self, name: &str) -> Result<&ActivityInfo, String> {
+        self.activity(name).ok_or_else(|| {
+            let names: Vec<_> = self.activities.iter().map(|a| a.name.as_str()).collect();
+            format!("{} provides no activity `{name}` (it provides: {})", self.source, names.join(", "))
+        })
+    }
+
     /// Checks `arguments` against the schema of activity `name`.
     ///
     /// # Errors
     /// A message listing each mismatch (`/path: problem`), or naming the
     /// activity the component does not provide.
     pub fn check_arguments(&self, name: &str, arguments: &Value) -> Result<(), String> {
-        let validator = self.validators.get(name).ok_or_else(|| {
-            let names: Vec<_> = self.activities.iter().map(|a| a.name.as_str()).collect();
-            format!("{} provides no activity `{name}` (it provides: {})", self.source, names.join(", "))
-        })?;
+        self.require(name)?;
+        let validator = &self.validators[name];
         let problems: Vec<String> = validator
             .iter_errors(arguments)
             .map(|e| {

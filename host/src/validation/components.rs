@@ -30,15 +30,7 @@ pub async fn check_components(
         let Provider::Wasm(wasm) = &activity.provider else { continue };
         let fail = |m: String| ValidationError::at(&activity.name, m);
         let component = sandbox.load(&wasm.source).await.map_err(|e| fail(format!("{e:#}")))?;
-        if component.activity(&wasm.func).is_none() {
-            let provided: Vec<_> = component.activities().iter().map(|a| a.name.as_str()).collect();
-            return Err(fail(format!(
-                "{} provides no activity `{}` (it provides: {})",
-                wasm.module,
-                wasm.func,
-                provided.join(", ")
-            )));
-        }
+        component.require(&wasm.func).map_err(fail)?;
         // A probe used as a tolerance receives `value` at run time.
         if tolerance_probes.contains(&activity.name.as_str()) {
             continue;

@@ -121,6 +121,21 @@ fn an_invalid_regex_tolerance_is_refused() {
 }
 
 #[test]
+fn a_regex_ending_with_a_dollar_anchor_is_still_checked() {
+    let mut p = probe("p");
+    p["tolerance"] = json!({"type": "regex", "pattern": "(unclosed$"});
+    let doc = with("steady-state-hypothesis", json!({"title": "h", "probes": [p.clone()]}));
+    assert!(check(doc).unwrap_err().contains("seems invalid"));
+    p["tolerance"] = json!({"type": "regex", "pattern": "^ok$"});
+    assert!(check(with("steady-state-hypothesis", json!({"title": "h", "probes": [p.clone()]}))).is_ok());
+    p["tolerance"] = json!({"type": "regex", "pattern": "^${prefix}"});
+    assert!(
+        check(with("steady-state-hypothesis", json!({"title": "h", "probes": [p]}))).is_ok(),
+        "checked after substitution"
+    );
+}
+
+#[test]
 fn a_ref_must_name_an_earlier_activity() {
     let doc = with("method", json!([probe("a"), {"ref": "b"}]));
     assert_eq!(

@@ -3,6 +3,7 @@
 
 use super::ValidationError;
 use super::activity::{self, Context};
+use crate::substitution::has_placeholder;
 use crate::tolerance::Tolerance;
 use serde_json::Value;
 use serde_json_path::JsonPath;
@@ -24,7 +25,7 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
                 let Value::String(pattern) = pattern else {
                     return Err(fail(format!("hypothesis probe tolerance pattern {pattern} has an invalid type")));
                 };
-                if !pattern.contains('$')
+                if !has_placeholder(pattern)
                     && let Err(e) = regex::Regex::new(pattern)
                 {
                     return Err(fail(format!("hypothesis probe tolerance pattern {pattern} seems invalid: {e}")));
@@ -39,7 +40,7 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
                 if path.is_empty() {
                     return Err(fail("hypothesis probe tolerance JSON path cannot be empty".into()));
                 }
-                if !path.contains("${") && JsonPath::parse(path).is_err() {
+                if !has_placeholder(path) && JsonPath::parse(path).is_err() {
                     return Err(fail(format!("hypothesis probe tolerance JSON path {path} is invalid")));
                 }
                 Tolerance::JsonPath {
