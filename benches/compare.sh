@@ -50,9 +50,15 @@ hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
     -n "ours: 100 wasm activities without grants" "$ours run greet-100.json --journal-path j.json" \
     >/dev/null 2>&1
 
+# First run against an empty artifact cache (compile, then store) and a warm one.
+hyperfine --style none --warmup 1 --runs 10 --export-json cold.json \
+    --prepare "rm -rf $work/cold" \
+    -n "ours: 1 wasm activity, empty component cache" "env CHAOS_CACHE_DIR=$work/cold $ours run wasm-1.json --allow-read=. --journal-path j.json" \
+    >/dev/null 2>&1
+
 python3 - <<'PY'
 import json
-r = {x["command"]: x for x in json.load(open("results.json"))["results"]}
+r = {x["command"]: x for f in ("results.json", "cold.json") for x in json.load(open(f))["results"]}
 med = lambda n: r[n]["median"] * 1000
 print(f"{'benchmark':52} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
 for name, x in r.items():
@@ -64,4 +70,6 @@ per = (med("ours: 100 wasm activities") - med("ours: 1 wasm activity")) / 99 * 1
 print(f"ours, cost of one more wasm activity with a read grant (fresh store, grants, instantiate, call, journal): {per:.0f} us")
 per = (med("ours: 100 wasm activities without grants") - med("ours: 1 wasm activity without grants")) / 99 * 1000
 print(f"ours, cost of one more wasm activity without grants: {per:.0f} us")
+cold = med("ours: 1 wasm activity, empty component cache") - med("ours: 1 wasm activity")
+print(f"ours, compiling builtin:fs on a first run: {cold:.0f} ms")
 PY
