@@ -304,3 +304,20 @@ fn the_native_http_provider_does_not_follow_redirects_to_ungranted_hosts() {
     assert!(exception.contains("is not granted"), "{exception}");
     assert!(!outcome.log.contains("SECRET-CONTENT"));
 }
+
+#[test]
+fn name_lookups_work_only_for_activities_with_a_net_grant() {
+    let s = Scenario::new();
+    let service = Service::start(s.write("exchange.dat", "x"), Behaviour::Fixed);
+    let by_name = |name: &str, grants: serde_json::Value| {
+        probe(name, wasm("builtin:net", "tcp_connect", json!({"host": "localhost", "port": service.port}), grants))
+    };
+    let grant = format!("localhost:{}", service.port);
+    let outcome = s.run_method(
+        json!([by_name("granted", json!({"net": [grant]})), by_name("ungranted", json!({}))]),
+        &["--allow-net"],
+    );
+    assert_eq!(outcome.run_of("granted")["output"]["connected"], true, "{}", outcome.log);
+    let exception = outcome.exception_of("ungranted");
+    assert!(exception.contains("resolving localhost"), "{exception}");
+}
