@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-include!("../../host/build-support/guests.rs");
-
 /// Test component packages and the constant naming each.
 const COMPONENTS: &[(&str, &str, &str)] = &[
     ("test-component-hostile", "HOSTILE_COMPONENT", "tests/components/hostile"),
@@ -15,7 +13,7 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().parent().unwrap();
     let packages: Vec<&str> = COMPONENTS.iter().map(|(p, _, _)| *p).collect();
-    let built = build_guests(workspace, &packages);
+    let built = chaos_guest_build::build_guests(workspace, &packages);
     let mut code = String::new();
     for ((package, constant, dir), file) in COMPONENTS.iter().zip(&built) {
         println!("cargo:rerun-if-changed={}", workspace.join(dir).display());

@@ -1,0 +1,79 @@
+//! `chaos info core|extensions|settings`.
+
+use crate::Context;
+use chaos_core::experiment::ComponentRef;
+use chaos_sandbox::Sandbox;
+use clap::{Args, ValueEnum};
+use std::process::ExitCode;
+
+/// `chaos info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// What to show.
+    #[arg(value_enum)]
+    pub target: InfoTarget,
+}
+
+/// `chaos info` targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InfoTarget {
+    /// Versions.
+    Core,
+    /// Built-in components and compiled components in the cache.
+    Extensions,
+    /// The settings file.
+    Settings,
+}
+
+/// Prints the requested information on stdout.
+pub async fn info(args: InfoArgs, ctx: &Context) -> ExitCode {
+    match args.target {
+        InfoTarget::Core => {
+            println!("NAME                VERSION");
+            println!("chaos               {}", env!("CARGO_PKG_VERSION"));
+            println!("chaoslib (compat)   {}", chaos_core::journal::CHAOSLIB_COMPATIBLE_VERSION);
+            println!("wasmtime            48.0.8");
+            println!("wit                 chaos:activity@0.1.0");
+        }
+        InfoTarget::Extensions => {
+            let sandbox = match ctx.sandbox() {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            println!("{:<16} {:<8} {:<8} DESCRIPTION", "NAME", "TYPE", "FUNC");
+            for name in chaos_builtins::names() {
+                let source = ComponentRef::Builtin(name.to_string());
+                match sandbox.load(&source).await {
+                    Ok(component) => {
+                        for a in component.activities() {
+                            let kind = serde_json::to_value(a.kind).unwrap_or_default();
+                            println!(
+                                "{:<16} {:<8} {:<8} {}",
+                                source.to_string(),
+                                kind.as_str().unwrap_or(""),
+                                a.name,
+                                a.description
+                            );
+                        }
+                    }
+                    Err(e) => println!("{source}: {e:#}"),
+                }
+            }
+            if let Some(dir) = Sandbox::default_cache_dir() {
+                let cached = std::fs::read_dir(&dir)
+                    .map(|d| {
+                        d.flatten().flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten()).count()
+                    })
+                    .unwrap_or(0);
+                println!("\n{cached} compiled component(s) cached in {}", dir.display());
+            }
+        }
+        InfoTarget::Settings => {
+            println!("Settings file: {}", ctx.settings_path.display());
+            let yaml =
+                serde_yaml_ng::to_string(&serde_json::Value::Object(ctx.settings.document.clone())).unwrap_or_default();
+            print!("{yaml}");
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,154 @@
+//! `chaos init`: an experiment from a discovery file, interactively in a
+//! terminal, from flags otherwise.
+
+use chaos_core::scaffold::{self, Chosen, Offer, Prompter, value_of};
+use clap::Args;
+use serde_json::{Map, Value};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `chaos init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The discovery file (`chaos discover` writes it).
+    #[arg(long, value_name = "PATH", default_value = "./discovery.json")]
+    pub discovery_path: PathBuf,
+    /// Where to write the experiment.
+    #[arg(long, value_name = "PATH", default_value = "./experiment.json")]
+    pub experiment_path: PathBuf,
+    /// Ask questions even when stdin is not a terminal (scripted answers).
+    #[arg(long)]
+    pub interactive: bool,
+    /// Title (non-interactive mode).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Description (non-interactive mode).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Steady-state probes, by activity name: `NAME` or `NAME=TOLERANCE` (JSON; default true).
+    #[arg(long = "hypothesis", value_name = "NAME[=TOLERANCE]")]
+    pub hypothesis: Vec<String>,
+    /// Method activities, by name, in order.
+    #[arg(long = "method", value_name = "NAME")]
+    pub method: Vec<String>,
+    /// Rollback actions, by name, in order.
+    #[arg(long = "rollback", value_name = "NAME")]
+    pub rollbacks: Vec<String>,
+    /// An argument for every use of an activity: `NAME.ARG=VALUE` (VALUE parsed as JSON when it can be).
+    #[arg(long = "arg", value_name = "NAME.ARG=VALUE")]
+    pub args: Vec<String>,
+    /// A grant for every use of an activity: `NAME.KIND=VALUE` (KIND: read, write, net, env).
+    #[arg(long = "grant", value_name = "NAME.KIND=VALUE")]
+    pub grants: Vec<String>,
+}
+
+struct Terminal;
+
+impl Prompter for Terminal {
+    fn say(&mut self, message: &str) {
+        println!("{message}");
+    }
+
+    fn ask(&mut self, question: &str, default: Option<&str>) -> Option<String> {
+        match default {
+            Some(d) if !d.is_empty() => print!("{question} [{d}]: "),
+            _ => print!("{question}: "),
+        }
+        std::io::stdout().flush().ok()?;
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim().to_string();
+        Some(if line.is_empty() { default.unwrap_or_default().to_string() } else { line })
+    }
+}
+
+/// Builds and writes the experiment.
+pub fn run(args: InitArgs) -> ExitCode {
+    let fail = |m: String| {
+        tracing::error!("{m}");
+        ExitCode::FAILURE
+    };
+    let discovery = match std::fs::read_to_string(&args.discovery_path) {
+        Ok(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(v) => v,
+            Err(e) => return fail(format!("{} is not JSON: {e}", args.discovery_path.display())),
+        },
+        Err(e) => {
+            return fail(format!("cannot read {}: {e} (run `chaos discover` first)", args.discovery_path.display()));
+        }
+    };
+    let offers = match scaffold::offers(&discovery) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let interactive = args.interactive || (args.title.is_none() && std::io::stdin().is_terminal());
+    let document = if interactive {
+        match scaffold::interview(&mut Terminal, &offers) {
+            Some(doc) => doc,
+            None => return fail("input ended before the experiment was complete".into()),
+        }
+    } else {
+        match from_flags(&args, &offers) {
+            Ok(doc) => doc,
+            Err(e) => return fail(e),
+        }
+    };
+    let text = serde_json::to_string_pretty(&document).expect("JSON serializes") + "\n";
+    if let Err(e) = std::fs::write(&args.experiment_path, text) {
+        return fail(format!("cannot write {}: {e}", args.experiment_path.display()));
+    }
+    tracing::info!("Experiment created and saved in '{}'", args.experiment_path.display());
+    ExitCode::SUCCESS
+}
+
+fn from_flags(args: &InitArgs, offers: &[Offer]) -> Result<Value, String> {
+    let title = args.title.clone().ok_or("--title is required when stdin is not a terminal (or pass --interactive)")?;
+    let description = args.description.clone().unwrap_or_else(|| title.clone());
+    let settings = |list: &[String], what: &str| -> Result<Vec<(String, String, String)>, String> {
+        list.iter()
+            .map(|s| {
+                let (target, value) = s.split_once('=').ok_or(format!("--{what} `{s}`: expected NAME.KEY=VALUE"))?;
+                let (name, key) = target.split_once('.').ok_or(format!("--{what} `{s}`: expected NAME.KEY=VALUE"))?;
+                Ok((name.to_string(), key.to_string(), value.to_string()))
+            })
+            .collect()
+    };
+    let arg_settings = settings(&args.args, "arg")?;
+    let grant_settings = settings(&args.grants, "grant")?;
+    let choose = |spec: &str| -> Result<Chosen, String> {
+        let (name, tolerance) = match spec.split_once('=') {
+            Some((n, t)) => (n, Some(value_of(t))),
+            None => (spec, None),
+        };
+        let offer = offers.iter().find(|o| o.func == name).ok_or_else(|| {
+            let known: Vec<_> = offers.iter().map(|o| o.func.as_str()).collect();
+            format!("the discovery file has no activity `{name}` (it has: {})", known.join(", "))
+        })?;
+        let mut arguments = Map::new();
+        for (_, key, value) in arg_settings.iter().filter(|(n, _, _)| n == name) {
+            arguments.insert(key.clone(), value_of(value));
+        }
+        if let Some(missing) = scaffold::required(&offer.schema).into_iter().find(|r| !arguments.contains_key(r)) {
+            return Err(format!("activity `{name}` needs the argument `{missing}`: pass --arg {name}.{missing}=VALUE"));
+        }
+        let mut grants = Map::new();
+        for (_, kind, value) in grant_settings.iter().filter(|(n, _, _)| n == name) {
+            if !["read", "write", "net", "env"].contains(&kind.as_str()) {
+                return Err(format!("unknown grant kind `{kind}` (read, write, net, env)"));
+            }
+            let list = grants.entry(kind.clone()).or_insert_with(|| Value::Array(Vec::new()));
+            list.as_array_mut().expect("a list").push(Value::from(value.as_str()));
+        }
+        Ok(Chosen { offer: offer.clone(), arguments, grants, tolerance })
+    };
+    let mut hypothesis = args.hypothesis.iter().map(|h| choose(h)).collect::<Result<Vec<_>, _>>()?;
+    for h in &mut hypothesis {
+        h.tolerance.get_or_insert(Value::Bool(true));
+    }
+    let method = args.method.iter().map(|m| choose(m)).collect::<Result<Vec<_>, _>>()?;
+    let rollbacks = args.rollbacks.iter().map(|r| choose(r)).collect::<Result<Vec<_>, _>>()?;
+    Ok(scaffold::experiment(&title, &description, &hypothesis, &method, &rollbacks))
+}

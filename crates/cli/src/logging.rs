@@ -1,0 +1,93 @@
+//! Log lines on stderr in Chaos Toolkit's console format
+//! (`[2026-11-24 15:36:24 INFO] message`) or as JSON lines, optionally also
+//! written to a file at debug level, with secret values masked.
+
+use crate::LogFormat;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, filter::LevelFilter};
+
+/// Secret values to mask in every log line.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Masks these values (`***`) in every following log line.
+pub fn mask(secrets: Vec<String>) {
+    *SECRETS.write().unwrap() = secrets;
+}
+
+struct LineFormat(LogFormat);
+
+impl<S, N> FormatEvent<S, N> for LineFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        let level = match *event.metadata().level() {
+            Level::ERROR => "ERROR",
+            Level::WARN => "WARNING",
+            Level::INFO => "INFO",
+            Level::DEBUG => "DEBUG",
+            Level::TRACE => "TRACE",
+        };
+        let mut message = String::new();
+        ctx.field_format().format_fields(Writer::new(&mut message), event)?;
+        let message = chaos_core::secrets::mask_str(&message, &SECRETS.read().unwrap());
+        let now = chrono::Local::now();
+        match self.0 {
+            LogFormat::String => writeln!(writer, "[{} {level}] {message}", now.format("%Y-%m-%d %H:%M:%S")),
+            LogFormat::Json => {
+                let line = serde_json::json!({
+                    "time": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+                    "level": level,
+                    "message": message,
+                });
+                writeln!(writer, "{line}")
+            }
+        }
+    }
+}
+
+/// Installs the logger: stderr at info (debug with `verbose`; `CHAOS_LOG`,
+/// an `EnvFilter` directive, overrides it) and, with `log_file`, that file at
+/// debug level.
+///
+/// # Errors
+/// When the log file cannot be created.
+pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
+    let quiet_deps = "cranelift=info,wasmtime=info,hyper=info,hyper_util=info,reqwest=info,rustls=info,h2=info";
+    let default = if verbose { format!("debug,{quiet_deps}") } else { "info".to_string() };
+    let filter = EnvFilter::try_from_env("CHAOS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let console = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .event_format(LineFormat(format))
+        .with_filter(filter);
+    let file = match log_file {
+        Some(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            let filter = EnvFilter::new(format!("debug,{quiet_deps}"));
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(Mutex::new(f))
+                    .event_format(LineFormat(format))
+                    .with_filter(filter)
+                    .with_filter(LevelFilter::DEBUG),
+            )
+        }
+        None => None,
+    };
+    let _ = tracing_subscriber::registry().with(console).with(file).try_init();
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Reading an experiment file into a JSON document, with the line and
+//! column of any syntax error.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A loaded experiment document and where it came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The document.
+    pub document: Value,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The file's directory: component paths in the experiment are relative to it.
+    pub base_dir: PathBuf,
+}
+
+/// Why an experiment could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// No such file (Chaos Toolkit's wording).
+    #[error("Path \"{0}\" does not exist.")]
+    NotFound(String),
+    /// Neither `.json`, `.yaml` nor `.yml`.
+    #[error("{0}: only files with json, yaml or yml extensions are supported")]
+    Extension(String),
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An http(s) source could not be fetched.
+    #[error("{0}")]
+    Fetch(String),
+    /// A URL scheme other than http and https.
+    #[error("'{0}' is not a supported source scheme.")]
+    Scheme(String),
+    /// Malformed JSON or YAML.
+    #[error("Failed parsing {format} experiment {path} at line {line}, column {column}: {message}")]
+    Syntax {
+        /// "JSON" or "YAML".
+        format: &'static str,
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// Loads the experiment at `path`; the parser is chosen by the extension.
+///
+/// # Errors
+/// A missing or unreadable file, an unsupported extension, or a syntax error.
+pub fn load(path: &Path) -> Result<Source, LoadError> {
+    let shown = path.display().to_string();
+    if !path.exists() {
+        return Err(LoadError::NotFound(shown));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: shown.clone(), source })?;
+    let document = match ext.as_deref() {
+        Some("json") => parse_json(&text, &shown)?,
+        Some("yaml" | "yml") => parse_yaml(&text, &shown)?,
+        _ => return Err(LoadError::Extension(shown)),
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let base_dir = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Source { document, path: path.to_path_buf(), base_dir })
+}
+
+/// Parses JSON text.
+///
+/// # Errors
+/// [`LoadError::Syntax`] with the position of the error.
+pub fn parse_json(text: &str, path: &str) -> Result<Value, LoadError> {
+    serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+        format: "JSON",
+        path: path.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
+}
+
+/// Parses YAML text into the JSON data model.
+///
+/// # Errors
+/// [`LoadError::Syntax`] with the position of the error.
+pub fn parse_yaml(text: &str, path: &str) -> Result<Value, LoadError> {
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        LoadError::Syntax {
+            format: "YAML",
+            path: path.to_string(),
+            line,
+            column,
+            message: strip_position(&e.to_string()),
+        }
+    })
+}
+
+/// Parsers append " at line L column C"; the error already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_syntax_errors_give_line_and_column() {
+        let err = parse_json("{\n  \"title\": \"x\",\n  oops\n}", "e.json").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("Failed parsing JSON experiment e.json at line 3, column 3"), "{msg}");
+    }
+
+    #[test]
+    fn yaml_syntax_errors_give_line_and_column() {
+        let err = parse_yaml("title: x\nmethod: [\n  - a: b\n", "e.yaml").unwrap_err();
+        let LoadError::Syntax { line, .. } = err else { panic!("{err}") };
+        assert!(line >= 2);
+    }
+
+    #[test]
+    fn yaml_loads_into_the_json_model() {
+        let v = parse_yaml("title: t\nn: 3\nok: true\n", "e.yaml").unwrap();
+        assert_eq!(v, serde_json::json!({"title": "t", "n": 3, "ok": true}));
+    }
+}

@@ -1,0 +1,40 @@
+//! `chaos-runtime`: runs validated experiments.
+//!
+//! It owns everything that needs an async runtime or the network: loading
+//! an experiment from an http(s) URL ([`load_source`]), the component checks
+//! of validation ([`components`]), the providers that carry out activities
+//! ([`providers`]: wasm through `chaos-sandbox`, http with reqwest, process),
+//! and the runner with its phases ([`runner`]). It builds on `chaos-core`
+//! (the model) and `chaos-sandbox` (wasmtime); the `chaos` binary builds on
+//! it and holds no orchestration of its own.
+#![deny(missing_docs)]
+
+pub mod components;
+pub mod prepare;
+pub mod providers;
+mod remote;
+pub mod runner;
+
+pub use remote::load_source;
+
+/// The built-in components (`chaos-builtins`), as the sandbox asks for them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmbeddedBuiltins;
+
+impl chaos_sandbox::Builtins for EmbeddedBuiltins {
+    fn get(&self, name: &str) -> Option<(&'static [u8], &'static str)> {
+        chaos_builtins::get(name).map(|b| (b.bytes, b.sha256))
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        chaos_builtins::names().collect()
+    }
+}
+
+/// A sandbox with the built-in components and the default artifact cache.
+///
+/// # Errors
+/// When the engine cannot be configured on this platform.
+pub fn default_sandbox() -> anyhow::Result<std::sync::Arc<chaos_sandbox::Sandbox>> {
+    chaos_sandbox::Sandbox::new(chaos_sandbox::Sandbox::default_cache_dir(), Box::new(EmbeddedBuiltins))
+}

@@ -1,0 +1,163 @@
+//! The `http` provider, as Chaos Toolkit's: the host sends the request
+//! (reqwest), and the output is `{status, headers, body}`. The URL's host and
+//! every redirect target must be granted by `--allow-net`.
+
+use super::ActivityFailed;
+use chaos_core::experiment::{HttpProvider, url_host_port};
+use chaos_core::grants::{Capability, Permissions};
+use chaos_core::substitution::{Mapping, render, substitute};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Url};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// HTTP clients (TLS-verifying and not), built on first use.
+pub struct HttpClients {
+    permissions: Arc<Permissions>,
+    verify_tls: bool,
+    verified: OnceLock<Result<Client, String>>,
+    unverified: OnceLock<Result<Client, String>>,
+}
+
+impl HttpClients {
+    /// Clients that only follow redirects to hosts `permissions` allows;
+    /// `verify_tls == false` turns certificate checks off for every request.
+    pub fn new(permissions: Arc<Permissions>, verify_tls: bool) -> Self {
+        Self { permissions, verify_tls, verified: OnceLock::new(), unverified: OnceLock::new() }
+    }
+
+    fn client(&self, verify_tls: bool) -> Result<Client, String> {
+        let slot = if verify_tls { &self.verified } else { &self.unverified };
+        slot.get_or_init(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let permissions = self.permissions.clone();
+            let policy = Policy::custom(move |attempt| {
+                let granted = url_host_port(attempt.url()).is_some_and(|hp| permissions.allows(Capability::Net, &hp));
+                if attempt.previous().len() >= 10 {
+                    attempt.error("too many redirects")
+                } else if granted {
+                    attempt.follow()
+                } else {
+                    let target = attempt.url().to_string();
+                    attempt.error(format!("redirect to {target} is not granted (--allow-net)"))
+                }
+            });
+            Client::builder()
+                .redirect(policy)
+                .tls_danger_accept_invalid_certs(!verify_tls)
+                .build()
+                .map_err(|e| format!("cannot create the HTTP client: {e}"))
+        })
+        .clone()
+    }
+
+    /// Sends the request of activity `name`.
+    pub async fn run(
+        &self,
+        name: &str,
+        provider: &HttpProvider,
+        mapping: &Mapping,
+        value: Option<&Value>,
+        has_tolerance: bool,
+        default_timeout: Duration,
+    ) -> Result<Value, ActivityFailed> {
+        let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
+        let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
+        let url_text = render(&provider.url, mapping);
+        let url = Url::parse(&url_text).map_err(|e| fatal(format!("invalid URL {url_text}: {e}")))?;
+        // `Providers::run` has checked the grant for this host and port.
+        url_host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
+        let client = self.client(provider.verify_tls && self.verify_tls).map_err(fail)?;
+        let method = reqwest::Method::from_bytes(provider.method.as_bytes())
+            .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;
+        let headers = substitute(&Value::Object(provider.headers.clone()), mapping);
+        let mut arguments =
+            provider.arguments.as_ref().map(|a| if mapping.is_empty() { a.clone() } else { substitute(a, mapping) });
+        if let Some(v) = value {
+            let args = arguments.get_or_insert_with(|| json!({}));
+            if let Value::Object(map) = args {
+                map.insert("value".into(), v.clone());
+            }
+        }
+        let timeout = match provider.timeout.as_ref().map(|t| substitute(t, mapping)) {
+            None => default_timeout,
+            Some(Value::Array(pair)) => Duration::from_secs_f64(pair.iter().filter_map(Value::as_f64).sum()),
+            Some(t) => t.as_f64().map(Duration::from_secs_f64).ok_or_else(|| fail(format!("invalid timeout {t}")))?,
+        };
+
+        let mut attempt = 0;
+        let response = loop {
+            let mut request = client.request(method.clone(), url.clone()).timeout(timeout);
+            let mut is_json = false;
+            for (k, v) in headers.as_object().into_iter().flatten() {
+                let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                is_json |= k == "Content-Type" && v == "application/json";
+                request = request.header(k, v);
+            }
+            if let Some(args) = &arguments {
+                request = if method == reqwest::Method::GET {
+                    request.query(&query_pairs(args))
+                } else if is_json {
+                    request.json(args)
+                } else {
+                    request.form(&query_pairs(args))
+                };
+            }
+            match request.send().await {
+                Ok(r) => break r,
+                Err(e) if e.is_connect() && attempt < provider.max_retries => attempt += 1,
+                Err(e) if e.is_timeout() => return Err(fail("activity took too long to complete".into())),
+                Err(e) if e.is_connect() => {
+                    return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e))));
+                }
+                Err(e) => return Err(fail(format!("request to {url_text} failed: {}", root_cause(&e)))),
+            }
+        };
+
+        let status = response.status().as_u16();
+        let mut out_headers = Map::new();
+        for (k, v) in response.headers() {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            match out_headers.get_mut(k.as_str()) {
+                Some(Value::String(existing)) => *existing = format!("{existing}, {v}"),
+                _ => {
+                    out_headers.insert(k.as_str().to_string(), Value::String(v));
+                }
+            }
+        }
+        let json_body = out_headers.get("content-type").and_then(Value::as_str) == Some("application/json");
+        let text = response.text().await.map_err(|e| {
+            if e.is_timeout() {
+                fail("activity took too long to complete".into())
+            } else {
+                fail(format!("reading the response failed: {e}"))
+            }
+        })?;
+        let body =
+            if json_body { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
+        if status >= 400 && !has_tolerance {
+            tracing::warn!(
+                "This HTTP call returned a response with a HTTP status code above 400. If this was expected, please consider setting a tolerance to this activity."
+            );
+        }
+        Ok(json!({"status": status, "headers": out_headers, "body": body}))
+    }
+}
+
+/// Arguments as (key, text) pairs for a query string or a form.
+fn query_pairs(args: &Value) -> Vec<(String, String)> {
+    args.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
+        .collect()
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

@@ -1,0 +1,175 @@
+//! Running activities: pauses, the provider call and the journal record of
+//! one activity, and a list of activities with background ones run
+//! concurrently and awaited at the end.
+
+use super::{Dry, Interrupt};
+use crate::providers::Providers;
+use chaos_core::experiment::Activity;
+use chaos_core::journal::{ActivityStatus, RunRecord};
+use chaos_core::substitution::{Mapping, substitute};
+use chrono::Utc;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tracing::Instrument;
+
+/// How running an activity ended, for the phase it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// It succeeded or failed; the phase goes on.
+    Continue,
+    /// A signal cut it off.
+    Interrupted,
+    /// It could not be run at all: the method aborts.
+    Aborted,
+}
+
+/// What running an activity needs; cheap to clone into background tasks.
+#[derive(Clone)]
+pub struct Executor {
+    pub(super) providers: Arc<Providers>,
+    pub(super) dry: Option<Dry>,
+    pub(super) mapping: Arc<Mapping>,
+    pub(super) interrupt: Interrupt,
+}
+
+impl Executor {
+    /// Runs `activity`; returns its record and how it ended (a signal counts
+    /// only beyond the `seen` first ones).
+    pub async fn execute(&self, activity: &Activity, seen: usize) -> (RunRecord, Flow) {
+        let span = tracing::info_span!("activity", name = %activity.name);
+        async {
+            let dry_call = self.dry.is_some_and(|d| d.skips_call(activity.kind));
+            let dry_pause = self.dry.is_some_and(|d| d.skips_pause(activity.kind));
+            if self.pause("before", activity.pauses.before.as_ref(), dry_pause, seen).await {
+                return (RunRecord::start(&activity.document), Flow::Interrupted);
+            }
+            let suffix = if activity.background { " [in background]" } else { "" };
+            tracing::info!("{}: {}{suffix}", activity.kind.label(), activity.name);
+            let mut record = RunRecord::start(&activity.document);
+            let outcome = if dry_call {
+                Some(Ok(Value::Null))
+            } else {
+                tokio::select! {
+                    outcome = self.providers.run(activity, &self.mapping, None) => Some(outcome),
+                    () = self.interrupt.after(seen) => None,
+                }
+            };
+            record.end = Utc::now();
+            match outcome {
+                None => return (record, Flow::Interrupted),
+                Some(Ok(output)) => {
+                    record.status = Some(ActivityStatus::Succeeded);
+                    record.output = output;
+                }
+                Some(Err(failure)) if failure.fatal => {
+                    // As for an unexpected error in the reference: no status.
+                    tracing::error!("  => {failure}");
+                    tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
+                    record.exception = Some(failure.message);
+                    return (record, Flow::Aborted);
+                }
+                Some(Err(failure)) => {
+                    tracing::error!("  => failed: {failure}");
+                    record.status = Some(ActivityStatus::Failed);
+                    record.exception = Some(failure.message);
+                }
+            }
+            let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;
+            (record, if interrupted { Flow::Interrupted } else { Flow::Continue })
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs `activities` in order, background ones concurrently, awaiting
+    /// those at the end. Stops early on a signal, an activity that cannot
+    /// run (except among rollbacks, which all get their chance), or when
+    /// `stop` is set (fail fast). Records are in declaration order.
+    /// `rollback` logs each as a rollback.
+    pub async fn execute_all(
+        &self,
+        activities: &[Activity],
+        seen: usize,
+        stop: &AtomicBool,
+        rollback: bool,
+    ) -> (Vec<RunRecord>, Flow) {
+        let mut records: Vec<Option<RunRecord>> = Vec::new();
+        let mut background = Vec::new();
+        let mut flow = Flow::Continue;
+        for activity in activities {
+            if rollback {
+                tracing::info!("Rollback: {}", activity.name);
+            }
+            if activity.background {
+                let (exec, activity) = (self.clone(), activity.clone());
+                background.push((records.len(), tokio::spawn(async move { exec.execute(&activity, seen).await })));
+                records.push(None);
+                continue;
+            }
+            let (record, ended) = self.execute(activity, seen).await;
+            records.push(Some(record));
+            match ended {
+                Flow::Interrupted => {
+                    flow = Flow::Interrupted;
+                    break;
+                }
+                Flow::Aborted if !rollback => {
+                    flow = Flow::Aborted;
+                    break;
+                }
+                _ => {}
+            }
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        for (slot, task) in background {
+            let ended = match task.await {
+                Ok((record, ended)) => {
+                    records[slot] = Some(record);
+                    ended
+                }
+                Err(e) => {
+                    tracing::error!("a background activity could not finish: {e}");
+                    Flow::Aborted
+                }
+            };
+            if flow == Flow::Continue && ended != Flow::Continue && !(rollback && ended == Flow::Aborted) {
+                flow = ended;
+            }
+        }
+        (records.into_iter().flatten().collect(), flow)
+    }
+
+    /// Sleeps for a pause; true if a signal cut it short.
+    async fn pause(&self, which: &str, pause: Option<&Value>, dry: bool, seen: usize) -> bool {
+        let Some(pause) = pause else { return false };
+        let secs = match substitute(pause, &self.mapping) {
+            Value::Number(n) => n.as_f64().unwrap_or(0.0),
+            Value::String(s) => match s.trim().parse::<f64>() {
+                Ok(n) => n,
+                Err(_) => {
+                    tracing::warn!("ignoring the {which} pause `{s}`: it is not a number");
+                    return false;
+                }
+            },
+            other => {
+                tracing::warn!("ignoring the {which} pause {other}: it is not a number");
+                return false;
+            }
+        };
+        if secs <= 0.0 || !secs.is_finite() {
+            return false;
+        }
+        tracing::info!("Pausing {which} activity for {secs}s...");
+        if dry {
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs_f64(secs)) => false,
+            () = self.interrupt.after(seen) => true,
+        }
+    }
+}

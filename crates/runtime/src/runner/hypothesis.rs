@@ -1,0 +1,114 @@
+//! Evaluating the steady-state hypothesis: probes in order, stopping at the
+//! first one that fails or is outside its tolerance; and its continuous
+//! evaluation while the method runs.
+
+use super::activity::{Executor, Flow};
+use chaos_core::experiment::{Activity, Hypothesis};
+use chaos_core::journal::{ActivityStatus, HypothesisState};
+use chaos_core::tolerance::{Tolerance, evaluate, truthy};
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+
+impl Executor {
+    /// Evaluates `hypothesis`; returns the state and whether a signal
+    /// (beyond the `seen` first ones) cut it off.
+    pub async fn run_hypothesis(&self, hypothesis: &Hypothesis, seen: usize) -> (HypothesisState, bool) {
+        tracing::info!("Steady state hypothesis: {}", hypothesis.title);
+        let mut state = HypothesisState::default();
+        for probe in &hypothesis.probes {
+            let (mut record, flow) = self.execute(probe, seen).await;
+            if flow == Flow::Interrupted {
+                state.probes.push(record);
+                return (state, true);
+            }
+            let met = match record.status {
+                Some(ActivityStatus::Succeeded) => self.within_tolerance(probe, &record.output).await,
+                _ => {
+                    tracing::warn!("Probe terminated unexpectedly, so its tolerance could not be validated");
+                    false
+                }
+            };
+            record.tolerance_met = Some(met);
+            state.probes.push(record);
+            if !met {
+                state.met = Some(false);
+                return (state, false);
+            }
+        }
+        tracing::info!("Steady state hypothesis is met!");
+        state.met = Some(true);
+        (state, false)
+    }
+
+    /// Re-evaluates `hypothesis` until `done` turns true, waiting `frequency`
+    /// between evaluations. With `fail_fast`, the first miss sets `stop` and
+    /// ends the loop. Returns the states and whether a miss stopped it.
+    pub async fn run_continuously(
+        &self,
+        hypothesis: &Hypothesis,
+        frequency: Duration,
+        fail_fast: bool,
+        stop: &AtomicBool,
+        mut done: watch::Receiver<bool>,
+    ) -> (Vec<HypothesisState>, bool) {
+        let mut states = Vec::new();
+        loop {
+            if *done.borrow() {
+                return (states, false);
+            }
+            let (state, interrupted) = self.run_hypothesis(hypothesis, 0).await;
+            let missed = state.met == Some(false);
+            if missed {
+                let name = state.probes.last().and_then(|p| p.activity.get("name")).and_then(Value::as_str);
+                tracing::warn!(
+                    "Continuous steady state probe '{}' is not in the given tolerance",
+                    name.unwrap_or_default()
+                );
+            }
+            states.push(state);
+            if interrupted {
+                return (states, false);
+            }
+            if missed && fail_fast {
+                tracing::error!("Failing fast: the steady state deviated during the method");
+                stop.store(true, Ordering::SeqCst);
+                return (states, true);
+            }
+            tokio::select! {
+                () = tokio::time::sleep(frequency) => {}
+                _ = done.changed() => return (states, false),
+            }
+        }
+    }
+
+    /// Whether `value`, the output of `probe`, is within its tolerance. In a
+    /// dry run that skips tolerances, it always is.
+    pub async fn within_tolerance(&self, probe: &Activity, value: &Value) -> bool {
+        if self.dry.is_some_and(|d| d.skips_tolerance()) {
+            return true;
+        }
+        let Some(tolerance) = &probe.tolerance else { return true };
+        if let Tolerance::Probe(checker) = tolerance {
+            return match self.providers.run(checker, &self.mapping, Some(value)).await {
+                Ok(output) => {
+                    let met = truthy(&output);
+                    if !met {
+                        tracing::warn!("Probe '{}': tolerance probe '{}' returned {output}", probe.name, checker.name);
+                    }
+                    met
+                }
+                Err(failure) => {
+                    tracing::warn!("Probe '{}': tolerance probe failed: {failure}", probe.name);
+                    false
+                }
+            };
+        }
+        let verdict = evaluate(tolerance, value, &self.mapping);
+        if !verdict.met {
+            tracing::warn!("Probe '{}' is not within tolerance: {}", probe.name, verdict.explanation);
+        }
+        verdict.met
+    }
+}

@@ -1,5 +1,0 @@
-//! The `chaos` binary: everything is in the library; see [`chaos::cli`].
-
-fn main() -> std::process::ExitCode {
-    chaos::cli::main()
-}
