@@ -6,7 +6,7 @@ use crate::support::Scenario;
 #[test]
 fn the_greeter_example_runs_from_its_experiment() {
     let s = Scenario::new();
-    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/activities/greeter/experiment.json");
+    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/activities/greeter/experiment.json");
     let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(experiment).unwrap()).unwrap();
     for activity in doc["method"].as_array_mut().unwrap() {
         activity["provider"]["module"] = test_artifacts::GREETER_COMPONENT.into();

@@ -11,7 +11,7 @@ use crate::support::Scenario;
 use serde_json::Value;
 use std::path::Path;
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/reference");
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/reference");
 /// Keys whose values legitimately differ between two runs or engines.
 const VOLATILE: &[&str] = &["start", "end", "duration", "platform", "node", "chaoslib-version", "chaos-wasm-version"];
 

@@ -6,7 +6,7 @@ use exchange_service::Behaviour;
 
 fn run_tutorial(behaviour: Behaviour) -> (Scenario, Outcome) {
     let scenario = Scenario::new();
-    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/tutorial/experiment.json");
+    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/tutorial/experiment.json");
     std::fs::copy(experiment, scenario.path("experiment.json")).unwrap();
     let file = scenario.write("exchange.dat", "rates\n");
     let service = Service::start(file, behaviour);
@@ -52,7 +52,7 @@ fn the_tutorial_against_the_fixed_service_completes_and_exits_0() {
 #[test]
 fn the_tutorial_refuses_to_start_without_its_grants() {
     let scenario = Scenario::new();
-    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/tutorial/experiment.json");
+    let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/tutorial/experiment.json");
     std::fs::copy(experiment, scenario.path("experiment.json")).unwrap();
     let outcome = scenario.chaos(&["run", "experiment.json", "--allow-read=."]);
     assert_eq!(outcome.code, 1);
