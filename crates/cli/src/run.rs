@@ -1,14 +1,11 @@
 //! `chaos run SOURCE`.
 
 use crate::{Context, RunArgs, logging};
-use chaos_core::journal::RunStatus;
 use chaos_core::vars::{self, Vars};
-use chaos_runtime::prepare::{PrepareOptions, prepare};
-use chaos_runtime::providers::Providers;
-use chaos_runtime::runner::{Interrupt, RunOptions, Runner, resolve_strategies};
+use chaos_runtime::Session;
+use chaos_runtime::runner::{HypothesisStrategy, Interrupt, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Collects `--var` and `--var-file` values and applies `.env` files to the
@@ -43,17 +40,50 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
         tracing::error!("--hypothesis-frequency must be a number of seconds");
         return ExitCode::from(2);
     }
+    let hypothesis_strategy = match args.hypothesis_strategy.as_deref().map(HypothesisStrategy::parse).transpose() {
+        Ok(parsed) => parsed.map(|(strategy, deprecated)| {
+            if deprecated {
+                tracing::warn!("The 'continously' hypothesis strategy is deprecated: spell it 'continuously'");
+            }
+            strategy
+        }),
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let sandbox = match ctx.sandbox() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let options = PrepareOptions {
-        vars,
-        skip_component_checks: args.no_validation,
-        verify_tls: !args.no_verify_tls,
-        settings: ctx.settings.clone(),
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let session = Session::builder()
+        .sandbox(sandbox)
+        .permissions(args.grants.permissions(&cwd))
+        .limits(limits)
+        .base_dir(cwd)
+        .vars(vars)
+        .settings(ctx.settings.clone())
+        .skip_component_checks(args.no_validation)
+        .no_verify_tls(args.no_verify_tls)
+        .rollback_strategy(args.rollback_strategy)
+        .hypothesis_strategy(hypothesis_strategy)
+        .run_options(RunOptions {
+            hypothesis_frequency: Duration::from_secs_f64(args.hypothesis_frequency),
+            fail_fast: args.fail_fast,
+            dry: args.dry,
+            strict: args.strict,
+            ..RunOptions::default()
+        })
+        .build();
+    let session = match session {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot start the sandbox: {e:#}");
+            return ExitCode::FAILURE;
+        }
     };
-    let prepared = match prepare(&args.source, &options, &sandbox).await {
+    let prepared = match session.prepare(&args.source).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("{e}");
@@ -62,52 +92,20 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
     };
     let secrets = if args.show_secrets { Vec::new() } else { prepared.secret_values.clone() };
     logging::mask(secrets.clone());
-
-    let runtime = prepared.experiment.document.get("runtime");
-    let (rollback_strategy, hypothesis_strategy) =
-        match resolve_strategies(&ctx.settings, runtime, args.rollback_strategy, args.hypothesis_strategy.as_deref()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("{e}");
-                return if args.hypothesis_strategy.is_some() { ExitCode::from(2) } else { ExitCode::FAILURE };
-            }
-        };
-
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let permissions = Arc::new(args.grants.permissions(&cwd));
-    let requested = prepared.experiment.requested_grants(&prepared.mapping);
-    let missing = permissions.missing(requested.iter().map(|(name, g)| (name.as_str(), g)));
-    if !missing.is_empty() {
-        tracing::error!("Refusing to run: the experiment asks for {} grant(s) that were not allowed:", missing.len());
-        for m in &missing {
-            tracing::error!("  {m}");
+    listen_for_signals(session.interrupt().clone());
+    let outcome = match session.run(prepared).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
         }
-        return ExitCode::FAILURE;
-    }
-
-    let interrupt = Interrupt::default();
-    listen_for_signals(interrupt.clone());
-    let providers = Providers::new(sandbox, permissions, limits, cwd).with_tls_verification(!args.no_verify_tls);
-    let runner = Runner::new(
-        providers,
-        RunOptions {
-            rollback_strategy,
-            hypothesis_strategy,
-            hypothesis_frequency: Duration::from_secs_f64(args.hypothesis_frequency),
-            fail_fast: args.fail_fast,
-            dry: args.dry,
-            strict: args.strict,
-        },
-    );
-    let mapping = runner.configure(&prepared.experiment, &prepared.mapping).await;
-    let journal = runner.run(&prepared.experiment, &mapping, &interrupt).await;
-
-    if let Err(e) = journal.write(&args.journal_path, &secrets) {
+    };
+    if let Err(e) = outcome.journal.write(&args.journal_path, &secrets) {
         tracing::error!("cannot write the journal to {}: {e}", args.journal_path.display());
         return ExitCode::FAILURE;
     }
     tracing::info!("Journal written to {}", args.journal_path.display());
-    if journal.status == RunStatus::Completed && !journal.deviated { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if outcome.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// SIGINT and SIGTERM interrupt the run (rollbacks then play per strategy

@@ -25,6 +25,22 @@ pub fn substitute(value: &Value, mapping: &Mapping) -> Value {
     }
 }
 
+/// The arguments an activity is called with: `template` (its declared
+/// `arguments`) substituted with `mapping`, then, for a probe used as a
+/// tolerance, `value` (the checked probe's output) set as the `value`
+/// argument. Validation and the run both resolve arguments with this one
+/// function, so the schema check sees exactly what the activity receives.
+///
+/// As Chaos Toolkit does, nothing is substituted when `mapping` is empty
+/// (so `$$` stays as written in an experiment without configuration).
+pub fn resolve_arguments(template: &Value, mapping: &Mapping, value: Option<&Value>) -> Value {
+    let mut arguments = if mapping.is_empty() { template.clone() } else { substitute(template, mapping) };
+    if let (Some(value), Value::Object(args)) = (value, &mut arguments) {
+        args.insert("value".into(), value.clone());
+    }
+    arguments
+}
+
 /// Substitutes placeholders in one string; a lone `${name}` keeps the type.
 pub fn substitute_str(s: &str, mapping: &Mapping) -> Value {
     if let Some(name) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
@@ -133,6 +149,21 @@ pub fn python_repr(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_are_substituted_only_when_there_is_something_to_substitute_with() {
+        let template = serde_json::json!({"a": "$$", "b": "${x}"});
+        assert_eq!(resolve_arguments(&template, &Mapping::new(), None), template);
+        let mapping: Mapping = serde_json::from_value(serde_json::json!({"x": 3})).unwrap();
+        assert_eq!(resolve_arguments(&template, &mapping, None), serde_json::json!({"a": "$", "b": 3}));
+    }
+
+    #[test]
+    fn a_tolerance_probe_receives_the_checked_value_as_its_value_argument() {
+        let template = serde_json::json!({"limit": 2});
+        let resolved = resolve_arguments(&template, &Mapping::new(), Some(&serde_json::json!([1])));
+        assert_eq!(resolved, serde_json::json!({"limit": 2, "value": [1]}));
+    }
     use serde_json::json;
 
     fn mapping() -> Mapping {

@@ -2,7 +2,7 @@
 //! `func`, and accept the arguments the experiment passes.
 
 use chaos_core::experiment::{Experiment, Provider};
-use chaos_core::substitution::{Mapping, substitute};
+use chaos_core::substitution::{Mapping, resolve_arguments};
 use chaos_core::tolerance::Tolerance;
 use chaos_core::validation::ValidationError;
 use chaos_sandbox::Sandbox;
@@ -35,7 +35,7 @@ pub async fn check_components(
         if tolerance_probes.contains(&activity.name.as_str()) {
             continue;
         }
-        let arguments = substitute(&wasm.arguments, mapping);
+        let arguments = resolve_arguments(&wasm.arguments, mapping, None);
         component.check_arguments(&wasm.func, &arguments).map_err(fail)?;
     }
     Ok(())

@@ -1,21 +1,29 @@
 //! `chaos-runtime`: runs validated experiments.
 //!
-//! It owns everything that needs an async runtime or the network: loading
-//! an experiment from an http(s) URL ([`load_source`]), the component checks
-//! of validation ([`components`]), the providers that carry out activities
-//! ([`providers`]: wasm through `chaos-sandbox`, http with reqwest, process),
-//! and the runner with its phases ([`runner`]). It builds on `chaos-core`
+//! [`Session`] is the facade: an experiment in, a journal out, as `chaos
+//! run` does. Under it, this crate owns everything that needs an async
+//! runtime or the network: loading an experiment from an http(s) URL
+//! ([`load_source`]), the component checks of validation ([`components`]),
+//! the run [`plan`] (every activity with its provider, and the grant check
+//! against the operator's permissions), the providers that carry out
+//! activities ([`providers`]: one trait; wasm through `chaos-sandbox`, http
+//! with reqwest, process), and the runner with its phases and events
+//! ([`runner`]). It builds on `chaos-core`
 //! (the model) and `chaos-sandbox` (wasmtime); the `chaos` binary builds on
 //! it and holds no orchestration of its own.
 #![deny(missing_docs)]
 
 pub mod components;
+pub mod plan;
 pub mod prepare;
 pub mod providers;
 mod remote;
 pub mod runner;
+pub mod session;
 
+pub use plan::{CheckedPlan, GrantsRefused, Plan};
 pub use remote::load_source;
+pub use session::{RunOutcome, Session, SessionBuilder, SessionError};
 
 /// The built-in components (`chaos-builtins`), as the sandbox asks for them.
 #[derive(Debug, Clone, Copy, Default)]

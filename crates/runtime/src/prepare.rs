@@ -73,3 +73,19 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     tracing::info!("Experiment looks valid");
     Ok(Prepared { experiment, mapping, secret_values: secrets::values(&secrets) })
 }
+
+impl Prepared {
+    /// The configuration without the keys dynamic configuration computes at
+    /// run start: what is known before the run.
+    pub fn static_mapping(&self) -> Mapping {
+        without_dynamic_keys(&self.experiment, &self.mapping)
+    }
+}
+
+fn without_dynamic_keys(experiment: &Experiment, mapping: &Mapping) -> Mapping {
+    let mut known = mapping.clone();
+    for (key, _) in &experiment.dynamic_configuration {
+        known.remove(key);
+    }
+    known
+}

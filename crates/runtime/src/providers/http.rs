@@ -2,15 +2,65 @@
 //! (reqwest), and the output is `{status, headers, body}`. The URL's host and
 //! every redirect target must be granted by `--allow-net`.
 
-use super::ActivityFailed;
+use super::{ActivityFailed, Call, CallFuture, Provider, Requested, check_grants};
 use chaos_core::experiment::{HttpProvider, url_host_port};
-use chaos_core::grants::{Capability, Permissions};
-use chaos_core::substitution::{Mapping, render, substitute};
+use chaos_core::grants::{Capability, Grants, Permissions};
+use chaos_core::substitution::{Mapping, has_placeholder, render, resolve_arguments, substitute};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Url};
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// A planned http activity.
+pub struct HttpCall {
+    declared: HttpProvider,
+    clients: Arc<HttpClients>,
+    default_timeout: Duration,
+}
+
+impl HttpCall {
+    /// Sends `declared`'s request with `clients`; `default_timeout` applies
+    /// when the provider sets none.
+    pub fn new(declared: HttpProvider, clients: Arc<HttpClients>, default_timeout: Duration) -> Self {
+        Self { declared, clients, default_timeout }
+    }
+}
+
+impl Provider for HttpCall {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    fn requested(&self, mapping: &Mapping) -> Requested {
+        if has_placeholder(&render(&self.declared.url, mapping)) {
+            return Requested::Deferred;
+        }
+        Requested::Known(self.url_grants(mapping))
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a> {
+        Box::pin(async move {
+            // The plan checked the grants; the URL is checked again here
+            // because dynamic-configuration probes run before the final
+            // values (and so the final check) exist.
+            check_grants(&self.clients.permissions, call.name, &self.url_grants(call.mapping))?;
+            self.clients.run(call, &self.declared, self.default_timeout).await
+        })
+    }
+
+    fn configuration_value(&self, output: Value) -> Option<Value> {
+        Some(output.get("body").cloned().unwrap_or(Value::Null))
+    }
+}
+
+impl HttpCall {
+    /// The network grant the URL, rendered with `mapping`, needs (none when
+    /// it does not parse: the call then fails on the URL itself).
+    fn url_grants(&self, mapping: &Mapping) -> Grants {
+        Grants { net: self.declared.host_port(mapping).into_iter().collect(), ..Grants::default() }
+    }
+}
 
 /// HTTP clients (TLS-verifying and not), built on first use.
 pub struct HttpClients {
@@ -52,34 +102,30 @@ impl HttpClients {
         .clone()
     }
 
-    /// Sends the request of activity `name`.
-    pub async fn run(
+    /// Sends the request of `call`'s activity.
+    async fn run(
         &self,
-        name: &str,
+        call: Call<'_>,
         provider: &HttpProvider,
-        mapping: &Mapping,
-        value: Option<&Value>,
-        has_tolerance: bool,
         default_timeout: Duration,
     ) -> Result<Value, ActivityFailed> {
+        let Call { name, mapping, value, has_tolerance } = call;
         let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
         let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
         let url_text = render(&provider.url, mapping);
         let url = Url::parse(&url_text).map_err(|e| fatal(format!("invalid URL {url_text}: {e}")))?;
-        // `Providers::run` has checked the grant for this host and port.
         url_host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
         let client = self.client(provider.verify_tls && self.verify_tls).map_err(fail)?;
         let method = reqwest::Method::from_bytes(provider.method.as_bytes())
             .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;
         let headers = substitute(&Value::Object(provider.headers.clone()), mapping);
-        let mut arguments =
-            provider.arguments.as_ref().map(|a| if mapping.is_empty() { a.clone() } else { substitute(a, mapping) });
-        if let Some(v) = value {
-            let args = arguments.get_or_insert_with(|| json!({}));
-            if let Value::Object(map) = args {
-                map.insert("value".into(), v.clone());
+        let arguments = match (&provider.arguments, value) {
+            (None, None) => None,
+            (declared, value) => {
+                let template = declared.clone().unwrap_or_else(|| json!({}));
+                Some(resolve_arguments(&template, mapping, value))
             }
-        }
+        };
         let timeout = match provider.timeout.as_ref().map(|t| substitute(t, mapping)) {
             None => default_timeout,
             Some(Value::Array(pair)) => Duration::from_secs_f64(pair.iter().filter_map(Value::as_f64).sum()),

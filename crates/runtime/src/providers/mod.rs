@@ -1,17 +1,25 @@
-//! Providers: how an activity's call is carried out. `wasm` runs a component
-//! in the [`Sandbox`]; `http` is a request the host makes itself, bound by
-//! the same network grant.
+//! Providers: how an activity's call is carried out. Each provider type is
+//! one implementation of [`Provider`]: `wasm` runs a component in the
+//! sandbox, `http` is a request the host makes itself (bound by the same
+//! network grant), `process` runs a program outside the sandbox (behind
+//! `--allow-run`).
+//!
+//! [`ProviderFactory::plan`] is the one place that maps an experiment's
+//! provider declaration to its implementation; adding a provider type means
+//! one new module and one arm there.
 
 mod http;
 mod process;
 mod wasm;
 
-use chaos_core::experiment::{Activity, Provider};
-use chaos_core::grants::Permissions;
+use chaos_core::experiment::{Activity, Provider as Declared};
+use chaos_core::grants::{Grants, Permissions};
 use chaos_core::substitution::Mapping;
 use chaos_sandbox::{Limits, Sandbox};
 use serde_json::Value;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// Why an activity produced no output. The message names the activity and
@@ -40,55 +48,113 @@ impl ActivityFailed {
     }
 }
 
-/// Runs activities' providers for one run.
-pub struct Providers {
+/// What a provider's call returns.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, ActivityFailed>> + Send + 'a>>;
+
+/// One call of an activity.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// The activity's name, for messages and logs.
+    pub name: &'a str,
+    /// Configuration and secrets, for substitution.
+    pub mapping: &'a Mapping,
+    /// For a probe used as a tolerance: the output it checks, passed as its
+    /// `value` argument.
+    pub value: Option<&'a Value>,
+    /// Whether the activity has a tolerance (quiets the reference's warnings
+    /// about error statuses).
+    pub has_tolerance: bool,
+}
+
+/// What the grants of an activity are, once its values are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requested {
+    /// These grants.
+    Known(Grants),
+    /// Not known yet: they depend on a value that dynamic configuration
+    /// computes at run start (for example an http URL built from one).
+    Deferred,
+}
+
+/// Carries out the calls of one planned activity.
+pub trait Provider: Send + Sync {
+    /// The provider type, as experiments spell it (`wasm`, `http`, `process`).
+    fn kind(&self) -> &'static str;
+
+    /// The grants the activity needs, given the values in `mapping`.
+    fn requested(&self, mapping: &Mapping) -> Requested;
+
+    /// Runs the activity once.
+    ///
+    /// # Errors
+    /// [`ActivityFailed`] naming the activity and the cause.
+    fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a>;
+
+    /// The value a dynamic-configuration probe of this type stores from its
+    /// `output` (Chaos Toolkit: an http probe's body, a process's trimmed
+    /// stdout when it exits 0, anything else as is), or `None` when it
+    /// stores nothing.
+    fn configuration_value(&self, output: Value) -> Option<Value> {
+        Some(output)
+    }
+}
+
+/// Builds providers for one run: the sandbox, the operator's permissions and
+/// default limits they share.
+pub struct ProviderFactory {
     sandbox: Arc<Sandbox>,
     permissions: Arc<Permissions>,
     limits: Limits,
     base_dir: PathBuf,
-    http: http::HttpClients,
+    http: Arc<http::HttpClients>,
 }
 
-impl Providers {
+impl ProviderFactory {
     /// Providers bound by `permissions`, with `limits` as the default limits
     /// of each call; relative granted paths resolve against `base_dir`.
-    pub fn new(sandbox: Arc<Sandbox>, permissions: Arc<Permissions>, limits: Limits, base_dir: PathBuf) -> Self {
-        let http = http::HttpClients::new(permissions.clone(), true);
+    /// With `verify_tls == false`, http providers skip TLS certificate
+    /// checks (`--no-verify-tls`), whatever their `verify_tls` says.
+    pub fn new(
+        sandbox: Arc<Sandbox>,
+        permissions: Arc<Permissions>,
+        limits: Limits,
+        base_dir: PathBuf,
+        verify_tls: bool,
+    ) -> Self {
+        let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
         Self { sandbox, permissions, limits, base_dir, http }
     }
 
-    /// With `verify == false`, http providers skip TLS certificate checks
-    /// (`--no-verify-tls`), whatever their `verify_tls` says.
-    pub fn with_tls_verification(mut self, verify: bool) -> Self {
-        self.http = http::HttpClients::new(self.permissions.clone(), verify);
-        self
+    /// The operator's permissions these providers are bound by.
+    pub fn permissions(&self) -> &Permissions {
+        &self.permissions
     }
 
-    /// Runs `activity`'s provider with arguments substituted from `mapping`.
-    /// `value` is set as the `value` argument (probes used as tolerances).
-    ///
-    /// # Errors
-    /// [`ActivityFailed`] with the activity's name and the cause.
-    pub async fn run(
-        &self,
-        activity: &Activity,
-        mapping: &Mapping,
-        value: Option<&Value>,
-    ) -> Result<Value, ActivityFailed> {
-        let missing = self.permissions.missing([(activity.name.as_str(), &activity.provider.grants(mapping))]);
-        if let Some(first) = missing.first() {
-            return Err(ActivityFailed::new(first.to_string()));
-        }
+    /// The provider that runs `activity`. Loading its component happens
+    /// here, once per run; a component that cannot be loaded makes every
+    /// call fail as "cannot run" (the run then aborts, as the reference
+    /// does for an unexpected error), not the planning.
+    pub async fn plan(&self, activity: &Activity) -> Arc<dyn Provider> {
         match &activity.provider {
-            Provider::Wasm(p) => wasm::run(self, &activity.name, p, mapping, value).await,
-            Provider::Http(p) => {
-                let has_tolerance = activity.document.get("tolerance").is_some();
-                self.http.run(&activity.name, p, mapping, value, has_tolerance, self.limits.timeout).await
-            }
-            Provider::Process(p) => {
-                let has_tolerance = activity.document.get("tolerance").is_some();
-                process::run(&activity.name, p, mapping, has_tolerance, self.limits.timeout).await
+            Declared::Wasm(p) => Arc::new(
+                wasm::WasmCall::plan(&self.sandbox, &activity.name, p, self.limits, self.base_dir.clone()).await,
+            ),
+            Declared::Http(p) => Arc::new(http::HttpCall::new(p.clone(), self.http.clone(), self.limits.timeout)),
+            Declared::Process(p) => {
+                Arc::new(process::ProcessCall::new(p.clone(), self.limits.timeout, self.base_dir.clone()))
             }
         }
+    }
+}
+
+/// Refuses a call whose requests the operator does not allow: the one grant
+/// check, called once per run by the plan and again, cheaply, per call.
+///
+/// # Errors
+/// The first missing grant, as "activity 'x' needs ...: allow it with ...".
+pub fn check_grants(permissions: &Permissions, name: &str, grants: &Grants) -> Result<(), ActivityFailed> {
+    match permissions.missing([(name, grants)]).into_iter().next() {
+        Some(missing) => Err(ActivityFailed::new(missing.to_string())),
+        None => Ok(()),
     }
 }

@@ -2,24 +2,58 @@
 //! (outside the sandbox, which is why it needs `--allow-run`) and the
 //! output is `{status, stdout, stderr}`. A non-zero exit is not a failure.
 
-use super::ActivityFailed;
-use chaos_core::experiment::{ProcessArguments, ProcessProvider};
+use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
+use chaos_core::experiment::{ProcessArguments, ProcessProvider, Provider as Declared};
 use chaos_core::grants::resolve_program;
 use chaos_core::substitution::{Mapping, python_str, render, substitute};
 use serde_json::{Value, json};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Runs the program of activity `name`.
-pub async fn run(
-    name: &str,
-    provider: &ProcessProvider,
-    mapping: &Mapping,
-    has_tolerance: bool,
+/// A planned process activity.
+pub struct ProcessCall {
+    declared: ProcessProvider,
     default_timeout: Duration,
+    base_dir: PathBuf,
+}
+
+impl ProcessCall {
+    /// Runs `declared`'s program, relative paths against `base_dir`;
+    /// `default_timeout` applies when the provider sets none.
+    pub fn new(declared: ProcessProvider, default_timeout: Duration, base_dir: PathBuf) -> Self {
+        Self { declared, default_timeout, base_dir }
+    }
+}
+
+impl Provider for ProcessCall {
+    fn kind(&self) -> &'static str {
+        "process"
+    }
+
+    fn requested(&self, mapping: &Mapping) -> Requested {
+        Requested::Known(Declared::Process(self.declared.clone()).grants(mapping))
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a> {
+        Box::pin(run(call, &self.declared, self.default_timeout, &self.base_dir))
+    }
+
+    fn configuration_value(&self, output: Value) -> Option<Value> {
+        (output.get("status") == Some(&Value::from(0)))
+            .then(|| Value::from(output.get("stdout").and_then(Value::as_str).unwrap_or_default().trim()))
+    }
+}
+
+/// Runs the program of `call`'s activity.
+async fn run(
+    call: Call<'_>,
+    provider: &ProcessProvider,
+    default_timeout: Duration,
+    base_dir: &std::path::Path,
 ) -> Result<Value, ActivityFailed> {
+    let Call { name, mapping, has_tolerance, .. } = call;
     let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let program = resolve_program(&cwd, &provider.path)
+    let program = resolve_program(base_dir, &provider.path)
         .ok_or_else(|| fail(format!("path '{}' cannot be found", provider.path)))?;
     let mut command = match &provider.arguments {
         ProcessArguments::List(items) => {

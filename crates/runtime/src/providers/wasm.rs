@@ -1,45 +1,61 @@
 //! The `wasm` provider: one call into an activity component.
 
-use super::{ActivityFailed, Providers};
+use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
 use chaos_core::experiment::WasmProvider;
-use chaos_core::substitution::{Mapping, substitute};
-use chaos_sandbox::CallOptions;
-use serde_json::Value;
+use chaos_core::substitution::{Mapping, resolve_arguments};
+use chaos_sandbox::{CallOptions, Limits, LoadedComponent, Sandbox};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Runs `provider` for activity `name`.
-pub async fn run(
-    providers: &Providers,
-    name: &str,
-    provider: &WasmProvider,
-    mapping: &Mapping,
-    value: Option<&Value>,
-) -> Result<Value, ActivityFailed> {
-    let component = providers
-        .sandbox
-        .load(&provider.source)
-        .await
-        .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")))?;
-    // Chaos Toolkit substitutes arguments only when there is something to
-    // substitute with (so `$$` stays as written otherwise).
-    let mut arguments =
-        if mapping.is_empty() { provider.arguments.clone() } else { substitute(&provider.arguments, mapping) };
-    if let (Some(value), Value::Object(args)) = (value, &mut arguments) {
-        args.insert("value".into(), value.clone());
+/// A planned wasm activity: its component loaded once per run.
+pub struct WasmCall {
+    sandbox: Arc<Sandbox>,
+    declared: WasmProvider,
+    /// The loaded component, or why it could not be loaded or granted
+    /// (every call then fails with that message).
+    ready: Result<Arc<LoadedComponent>, ActivityFailed>,
+    options: CallOptions,
+}
+
+impl WasmCall {
+    /// Loads the component of activity `name`.
+    pub async fn plan(
+        sandbox: &Arc<Sandbox>,
+        name: &str,
+        declared: &WasmProvider,
+        mut limits: Limits,
+        base_dir: PathBuf,
+    ) -> Self {
+        let ready = sandbox
+            .load(&declared.source)
+            .await
+            .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")));
+        if let Some(secs) = declared.timeout {
+            limits.timeout = Duration::from_secs_f64(secs);
+        }
+        let options = CallOptions { activity: name.to_string(), grants: declared.grants.clone(), base_dir, limits };
+        Self { sandbox: sandbox.clone(), declared: declared.clone(), ready, options }
     }
-    let mut limits = providers.limits;
-    if let Some(secs) = provider.timeout {
-        limits.timeout = Duration::from_secs_f64(secs);
+}
+
+impl Provider for WasmCall {
+    fn kind(&self) -> &'static str {
+        "wasm"
     }
-    let options = CallOptions {
-        activity: name.to_string(),
-        grants: provider.grants.clone(),
-        base_dir: providers.base_dir.clone(),
-        limits,
-    };
-    providers
-        .sandbox
-        .call(&component, &provider.func, &arguments, &options)
-        .await
-        .map_err(|e| ActivityFailed::new(format!("activity '{name}' {e}")))
+
+    fn requested(&self, _: &Mapping) -> Requested {
+        Requested::Known(self.declared.grants.clone())
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a> {
+        Box::pin(async move {
+            let component = self.ready.as_ref().map_err(Clone::clone)?;
+            let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value);
+            self.sandbox
+                .call(component, &self.declared.func, &arguments, &self.options)
+                .await
+                .map_err(|e| ActivityFailed::new(format!("activity '{}' {e}", call.name)))
+        })
+    }
 }

@@ -2,9 +2,10 @@
 //! one activity, and a list of activities with background ones run
 //! concurrently and awaited at the end.
 
+use super::events::{ActivityPhase, RunEvents};
 use super::{Dry, Interrupt};
-use crate::providers::Providers;
-use chaos_core::experiment::Activity;
+use crate::plan::PlannedActivity;
+use crate::providers::ActivityFailed;
 use chaos_core::journal::{ActivityStatus, RunRecord};
 use chaos_core::substitution::{Mapping, substitute};
 use chrono::Utc;
@@ -28,18 +29,36 @@ pub enum Flow {
 /// What running an activity needs; cheap to clone into background tasks.
 #[derive(Clone)]
 pub struct Executor {
-    pub(super) providers: Arc<Providers>,
+    pub(super) events: Arc<dyn RunEvents>,
     pub(super) dry: Option<Dry>,
     pub(super) mapping: Arc<Mapping>,
     pub(super) interrupt: Interrupt,
 }
 
 impl Executor {
-    /// Runs `activity`; returns its record and how it ended (a signal counts
-    /// only beyond the `seen` first ones).
-    pub async fn execute(&self, activity: &Activity, seen: usize) -> (RunRecord, Flow) {
+    /// Runs `planned` in `phase`; returns its record and how it ended (a
+    /// signal counts only beyond the `seen` first ones).
+    pub async fn execute(&self, planned: &PlannedActivity, phase: ActivityPhase, seen: usize) -> (RunRecord, Flow) {
+        let activity = &planned.activity;
         let span = tracing::info_span!("activity", name = %activity.name);
         async {
+            self.events.activity_started(phase, activity);
+            let (record, flow) = self.execute_inner(planned, seen).await;
+            self.events.activity_finished(phase, activity, &record);
+            (record, flow)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Calls `planned`'s provider with this run's configuration.
+    pub async fn call(&self, planned: &PlannedActivity, value: Option<&Value>) -> Result<Value, ActivityFailed> {
+        planned.call(&self.mapping, value).await
+    }
+
+    async fn execute_inner(&self, planned: &PlannedActivity, seen: usize) -> (RunRecord, Flow) {
+        let activity = &planned.activity;
+        {
             let dry_call = self.dry.is_some_and(|d| d.skips_call(activity.kind));
             let dry_pause = self.dry.is_some_and(|d| d.skips_pause(activity.kind));
             if self.pause("before", activity.pauses.before.as_ref(), dry_pause, seen).await {
@@ -52,7 +71,7 @@ impl Executor {
                 Some(Ok(Value::Null))
             } else {
                 tokio::select! {
-                    outcome = self.providers.run(activity, &self.mapping, None) => Some(outcome),
+                    outcome = self.call(planned, None) => Some(outcome),
                     () = self.interrupt.after(seen) => None,
                 }
             };
@@ -79,37 +98,37 @@ impl Executor {
             let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;
             (record, if interrupted { Flow::Interrupted } else { Flow::Continue })
         }
-        .instrument(span)
-        .await
     }
 
     /// Runs `activities` in order, background ones concurrently, awaiting
     /// those at the end. Stops early on a signal, an activity that cannot
     /// run (except among rollbacks, which all get their chance), or when
-    /// `stop` is set (fail fast). Records are in declaration order.
-    /// `rollback` logs each as a rollback.
+    /// `stop` is set (fail fast). Records are in declaration order, each
+    /// with its activity.
     pub async fn execute_all(
         &self,
-        activities: &[Activity],
+        activities: &[Arc<PlannedActivity>],
+        phase: ActivityPhase,
         seen: usize,
         stop: &AtomicBool,
-        rollback: bool,
-    ) -> (Vec<RunRecord>, Flow) {
-        let mut records: Vec<Option<RunRecord>> = Vec::new();
+    ) -> (Vec<(Arc<PlannedActivity>, RunRecord)>, Flow) {
+        let rollback = phase == ActivityPhase::Rollback;
+        let mut records: Vec<Option<(Arc<PlannedActivity>, RunRecord)>> = Vec::new();
         let mut background = Vec::new();
         let mut flow = Flow::Continue;
-        for activity in activities {
+        for planned in activities {
             if rollback {
-                tracing::info!("Rollback: {}", activity.name);
+                tracing::info!("Rollback: {}", planned.activity.name);
             }
-            if activity.background {
-                let (exec, activity) = (self.clone(), activity.clone());
-                background.push((records.len(), tokio::spawn(async move { exec.execute(&activity, seen).await })));
+            if planned.activity.background {
+                let (exec, task_planned) = (self.clone(), planned.clone());
+                let task = tokio::spawn(async move { exec.execute(&task_planned, phase, seen).await });
+                background.push((records.len(), planned.clone(), task));
                 records.push(None);
                 continue;
             }
-            let (record, ended) = self.execute(activity, seen).await;
-            records.push(Some(record));
+            let (record, ended) = self.execute(planned, phase, seen).await;
+            records.push(Some((planned.clone(), record)));
             match ended {
                 Flow::Interrupted => {
                     flow = Flow::Interrupted;
@@ -125,10 +144,10 @@ impl Executor {
                 break;
             }
         }
-        for (slot, task) in background {
+        for (slot, planned, task) in background {
             let ended = match task.await {
                 Ok((record, ended)) => {
-                    records[slot] = Some(record);
+                    records[slot] = Some((planned, record));
                     ended
                 }
                 Err(e) => {

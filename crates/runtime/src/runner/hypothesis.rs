@@ -3,7 +3,8 @@
 //! evaluation while the method runs.
 
 use super::activity::{Executor, Flow};
-use chaos_core::experiment::{Activity, Hypothesis};
+use super::events::{ActivityPhase, HypothesisPhase};
+use crate::plan::{PlannedActivity, PlannedHypothesis};
 use chaos_core::journal::{ActivityStatus, HypothesisState};
 use chaos_core::tolerance::{Tolerance, evaluate, truthy};
 use serde_json::Value;
@@ -12,13 +13,30 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 impl Executor {
-    /// Evaluates `hypothesis`; returns the state and whether a signal
-    /// (beyond the `seen` first ones) cut it off.
-    pub async fn run_hypothesis(&self, hypothesis: &Hypothesis, seen: usize) -> (HypothesisState, bool) {
+    /// Evaluates `hypothesis` in `phase`; returns the state and whether a
+    /// signal (beyond the `seen` first ones) cut it off. Listeners hear of
+    /// the state.
+    pub async fn run_hypothesis(
+        &self,
+        hypothesis: &PlannedHypothesis,
+        phase: HypothesisPhase,
+        seen: usize,
+    ) -> (HypothesisState, bool) {
+        let (state, interrupted) = self.evaluate_hypothesis(hypothesis, phase, seen).await;
+        self.events.hypothesis_finished(phase, &state);
+        (state, interrupted)
+    }
+
+    async fn evaluate_hypothesis(
+        &self,
+        hypothesis: &PlannedHypothesis,
+        phase: HypothesisPhase,
+        seen: usize,
+    ) -> (HypothesisState, bool) {
         tracing::info!("Steady state hypothesis: {}", hypothesis.title);
         let mut state = HypothesisState::default();
         for probe in &hypothesis.probes {
-            let (mut record, flow) = self.execute(probe, seen).await;
+            let (mut record, flow) = self.execute(probe, ActivityPhase::Hypothesis(phase), seen).await;
             if flow == Flow::Interrupted {
                 state.probes.push(record);
                 return (state, true);
@@ -47,7 +65,7 @@ impl Executor {
     /// ends the loop. Returns the states and whether a miss stopped it.
     pub async fn run_continuously(
         &self,
-        hypothesis: &Hypothesis,
+        hypothesis: &PlannedHypothesis,
         frequency: Duration,
         fail_fast: bool,
         stop: &AtomicBool,
@@ -58,7 +76,7 @@ impl Executor {
             if *done.borrow() {
                 return (states, false);
             }
-            let (state, interrupted) = self.run_hypothesis(hypothesis, 0).await;
+            let (state, interrupted) = self.run_hypothesis(hypothesis, HypothesisPhase::During, 0).await;
             let missed = state.met == Some(false);
             if missed {
                 let name = state.probes.last().and_then(|p| p.activity.get("name")).and_then(Value::as_str);
@@ -85,13 +103,14 @@ impl Executor {
 
     /// Whether `value`, the output of `probe`, is within its tolerance. In a
     /// dry run that skips tolerances, it always is.
-    pub async fn within_tolerance(&self, probe: &Activity, value: &Value) -> bool {
+    pub async fn within_tolerance(&self, planned: &PlannedActivity, value: &Value) -> bool {
         if self.dry.is_some_and(|d| d.skips_tolerance()) {
             return true;
         }
+        let probe = &planned.activity;
         let Some(tolerance) = &probe.tolerance else { return true };
-        if let Tolerance::Probe(checker) = tolerance {
-            return match self.providers.run(checker, &self.mapping, Some(value)).await {
+        if let (Tolerance::Probe(checker), Some(planned_checker)) = (tolerance, &planned.tolerance_probe) {
+            return match self.call(planned_checker, Some(value)).await {
                 Ok(output) => {
                     let met = truthy(&output);
                     if !met {

@@ -1,24 +1,28 @@
-//! Runs a validated experiment, in Chaos Toolkit's order: the hypothesis
-//! before the method, the method (with the hypothesis repeated during it for
-//! the continuous strategies), the hypothesis after, then rollbacks as the
+//! Runs a checked plan, in Chaos Toolkit's order: the hypothesis before the
+//! method, the method (with the hypothesis repeated during it for the
+//! continuous strategies), the hypothesis after, then rollbacks as the
 //! rollback strategy says, and returns the journal.
 //!
 //! A failed activity is journaled and the run goes on; only a signal
-//! ([`Interrupt`]) or fail-fast stops it early.
+//! ([`Interrupt`]) or fail-fast stops it early. Each phase is one method
+//! of [`Runner`]; what happens is announced to [`RunEvents`] listeners, one
+//! of which ([`JournalRecorder`]) builds the journal.
 
 mod activity;
+mod configure;
+pub mod events;
 mod hypothesis;
 mod interrupt;
+mod strict;
 
 pub use chaos_core::strategy::{Dry, HypothesisStrategy, RollbackStrategy, resolve as resolve_strategies};
+pub use events::{ActivityPhase, HypothesisPhase, JournalRecorder, Listeners, RunEvents};
 pub use interrupt::Interrupt;
 
-use crate::providers::Providers;
+use crate::plan::{CheckedPlan, PlannedHypothesis};
 use activity::{Executor, Flow};
-use chaos_core::experiment::{ActivityKind, Experiment, Hypothesis};
 use chaos_core::journal::{ActivityStatus, HypothesisState, Journal, RunStatus};
 use chaos_core::substitution::{Mapping, render};
-use chrono::Utc;
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -57,184 +61,200 @@ impl Default for RunOptions {
 
 /// Runs experiments.
 pub struct Runner {
-    providers: Arc<Providers>,
     options: RunOptions,
+    listeners: Listeners,
+}
+
+/// Where a run stands between phases.
+struct Progress {
+    /// Set once the outcome is decided (`None`: so far so good).
+    status: Option<RunStatus>,
+    /// The hypothesis after the method was not met.
+    deviated: bool,
+    /// Strict mode found a reason to fail the run.
+    strict_failure: bool,
+    /// The hypothesis before the method was not met (the method was skipped).
+    before_not_met: bool,
 }
 
 impl Runner {
-    /// A runner that calls activities through `providers`.
-    pub fn new(providers: Providers, options: RunOptions) -> Self {
-        Self { providers: Arc::new(providers), options }
+    /// A runner with `options` whose runs are announced to `listeners`.
+    pub fn new(options: RunOptions, listeners: Listeners) -> Self {
+        Self { options, listeners }
     }
 
-    /// Runs `experiment` with the configuration values in `mapping`.
-    pub async fn run(&self, experiment: &Experiment, mapping: &Mapping, interrupt: &Interrupt) -> Journal {
-        let options = &self.options;
+    /// Runs `plan` with the configuration values in `mapping` and returns
+    /// the journal.
+    pub async fn run(&self, plan: &CheckedPlan, mapping: &Mapping, interrupt: &Interrupt) -> Journal {
+        let recorder = Arc::new(JournalRecorder::default());
+        let mut listeners = Listeners::default();
+        listeners.push(recorder.clone());
+        listeners.push(Arc::new(self.listeners.clone()));
         let exec = Executor {
-            providers: self.providers.clone(),
-            dry: options.dry,
+            events: Arc::new(listeners),
+            dry: self.options.dry,
             mapping: Arc::new(mapping.clone()),
             interrupt: interrupt.clone(),
         };
-        let title = render(&experiment.title, mapping);
-        tracing::info!("Running experiment: {title}");
-        let mut document = experiment.document.clone();
-        if let Value::Object(doc) = &mut document {
-            doc.insert("title".into(), Value::String(title));
-            doc.insert("dry".into(), options.dry.map(|d| Value::from(d.as_str())).unwrap_or(Value::Null));
-        }
-        let mut journal = Journal::start(document);
-        if let Some(dry) = options.dry {
-            tracing::warn!("Running experiment with dry {}", dry.as_str());
-        }
+        self.start(&exec, plan, mapping);
 
-        let strategy = options.hypothesis_strategy;
+        let strategy = self.options.hypothesis_strategy;
         let hypothesis =
-            experiment.hypothesis.as_ref().filter(|h| !h.probes.is_empty() && strategy != HypothesisStrategy::Skip);
+            plan.hypothesis.as_ref().filter(|h| !h.probes.is_empty() && strategy != HypothesisStrategy::Skip);
         if hypothesis.is_none() {
             tracing::info!("No steady state hypothesis defined. That's ok, just exploring.");
         }
         tracing::info!("Steady-state strategy: {strategy}");
-        tracing::info!("Rollbacks strategy: {}", options.rollback_strategy);
+        tracing::info!("Rollbacks strategy: {}", self.options.rollback_strategy);
 
-        let mut status: Option<RunStatus> = None;
-        let mut strict_failure = false;
+        let mut progress = Progress { status: None, deviated: false, strict_failure: false, before_not_met: false };
         if let Some(h) = hypothesis.filter(|_| strategy.before()) {
-            let (state, interrupted) = exec.run_hypothesis(h, 0).await;
-            if interrupted {
-                status = Some(RunStatus::Interrupted);
-            } else if state.met == Some(false) {
-                status = Some(outcome_of(&state));
-                strict_failure = true;
-                if let Some(probe) = state.probes.last() {
-                    let name = probe.activity.get("name").and_then(Value::as_str).unwrap_or_default();
-                    tracing::error!(
-                        "Steady state probe '{name}' is not in the given tolerance so failing this experiment"
-                    );
-                }
-            }
-            journal.before = Some(state);
+            self.before(&exec, h, &mut progress).await;
         }
-
-        if status.is_none() {
-            let (records, during, flow, failed_fast) = self.method(&exec, experiment, hypothesis).await;
-            journal.run = records;
-            journal.during = during;
-            match flow {
-                Flow::Interrupted => status = Some(RunStatus::Interrupted),
-                Flow::Aborted => status = Some(RunStatus::Aborted),
-                Flow::Continue if failed_fast => status = Some(RunStatus::Failed),
-                Flow::Continue => {}
-            }
-            if options.strict {
-                strict_failure |= self.strict_method_failure(&exec, experiment, &mut journal).await;
-            }
+        if progress.status.is_none() {
+            self.method(&exec, plan, hypothesis, &mut progress).await;
         }
-
-        let after_allowed = !matches!(status, Some(RunStatus::Interrupted | RunStatus::Aborted));
-        let ran_method = journal.before.as_ref().is_none_or(|s| s.met != Some(false));
-        if let Some(h) = hypothesis.filter(|_| strategy.after() && after_allowed && ran_method) {
-            let (state, interrupted) = exec.run_hypothesis(h, 0).await;
-            if interrupted {
-                status = Some(RunStatus::Interrupted);
-            } else if state.met == Some(false) {
-                journal.deviated = true;
-                status = Some(outcome_of(&state));
-            }
-            journal.after = Some(state);
+        let after_allowed = !matches!(progress.status, Some(RunStatus::Interrupted | RunStatus::Aborted));
+        if let Some(h) = hypothesis.filter(|_| strategy.after() && after_allowed && !progress.before_not_met) {
+            self.after(&exec, h, &mut progress).await;
         }
-        let mut status = status.unwrap_or(RunStatus::Completed);
+        let mut status = progress.status.unwrap_or(RunStatus::Completed);
         if status == RunStatus::Interrupted {
             tracing::warn!("The run was interrupted by a signal");
         }
-
-        if interrupt.rollbacks_disabled() {
-            tracing::warn!("Ignoring rollbacks as per signal");
-        } else if options.rollback_strategy.plays(status, journal.deviated) {
-            if options.rollback_strategy == RollbackStrategy::Always {
-                tracing::warn!("Rollbacks were explicitly requested to be played");
-            }
-            if experiment.rollbacks.is_empty() {
-                tracing::info!("No declared rollbacks, let's move on.");
-            }
-            // A signal after this point stops the rollbacks.
-            let seen = interrupt.count();
-            let (records, flow) = exec.execute_all(&experiment.rollbacks, seen, &AtomicBool::new(false), true).await;
-            journal.rollbacks = records;
-            if flow == Flow::Interrupted {
-                tracing::warn!("Received an exit signal.Terminating now without running the remaining rollbacks.");
-                status = RunStatus::Interrupted;
-            }
+        if self.rollbacks(&exec, plan, status, progress.deviated, interrupt).await == Flow::Interrupted {
+            status = RunStatus::Interrupted;
         }
-
-        if options.strict && strict_failure && status == RunStatus::Completed {
+        if self.options.strict && progress.strict_failure && status == RunStatus::Completed {
             tracing::error!("Strict mode: the run fails");
             status = RunStatus::Failed;
         }
-        journal.status = status;
-        journal.end = Utc::now();
-        let shown = if journal.deviated { "deviated" } else { status.as_str() };
+        exec.events.run_finished(status, progress.deviated);
+        let shown = if progress.deviated { "deviated" } else { status.as_str() };
         tracing::info!("Experiment ended with status: {shown}");
-        if journal.deviated {
+        if progress.deviated {
             tracing::info!("The steady-state has deviated, a weakness may have been discovered");
         }
-        journal
+        recorder.journal().expect("the run announced its start to the recorder")
     }
 
-    /// Runs the method, with the hypothesis repeated during it when the
-    /// strategy says so. Returns the records, the during states, whether a
-    /// signal cut it off, and whether fail-fast stopped it.
+    /// Announces the run with the experiment as the journal records it.
+    fn start(&self, exec: &Executor, plan: &CheckedPlan, mapping: &Mapping) {
+        let title = render(&plan.experiment.title, mapping);
+        tracing::info!("Running experiment: {title}");
+        let mut document = plan.experiment.document.clone();
+        if let Value::Object(doc) = &mut document {
+            doc.insert("title".into(), Value::String(title));
+            doc.insert("dry".into(), self.options.dry.map(|d| Value::from(d.as_str())).unwrap_or(Value::Null));
+        }
+        exec.events.run_started(&document);
+        if let Some(dry) = self.options.dry {
+            tracing::warn!("Running experiment with dry {}", dry.as_str());
+        }
+    }
+
+    /// The hypothesis before the method: not met means the method is skipped.
+    async fn before(&self, exec: &Executor, hypothesis: &PlannedHypothesis, progress: &mut Progress) {
+        let (state, interrupted) = exec.run_hypothesis(hypothesis, HypothesisPhase::Before, 0).await;
+        if interrupted {
+            progress.status = Some(RunStatus::Interrupted);
+        } else if state.met == Some(false) {
+            progress.status = Some(outcome_of(&state));
+            progress.strict_failure = true;
+            progress.before_not_met = true;
+            if let Some(probe) = state.probes.last() {
+                let name = probe.activity.get("name").and_then(Value::as_str).unwrap_or_default();
+                tracing::error!("Steady state probe '{name}' is not in the given tolerance so failing this experiment");
+            }
+        }
+    }
+
+    /// The method, with the hypothesis repeated during it when the strategy
+    /// says so.
     async fn method(
         &self,
         exec: &Executor,
-        experiment: &Experiment,
-        hypothesis: Option<&Hypothesis>,
-    ) -> (Vec<chaos_core::journal::RunRecord>, Vec<HypothesisState>, Flow, bool) {
-        if experiment.method.is_empty() {
+        plan: &CheckedPlan,
+        hypothesis: Option<&PlannedHypothesis>,
+        progress: &mut Progress,
+    ) {
+        if plan.method.is_empty() {
             tracing::info!("No declared activities, let's move on.");
         }
         let stop = AtomicBool::new(false);
-        let Some(h) = hypothesis.filter(|_| self.options.hypothesis_strategy.during()) else {
-            let (records, flow) = exec.execute_all(&experiment.method, 0, &stop, false).await;
-            return (records, Vec::new(), flow, false);
+        let ((mut records, flow), failed_fast) = match hypothesis.filter(|_| self.options.hypothesis_strategy.during())
+        {
+            None => (exec.execute_all(&plan.method, ActivityPhase::Method, 0, &stop).await, false),
+            Some(h) => {
+                let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+                let method = async {
+                    let result = exec.execute_all(&plan.method, ActivityPhase::Method, 0, &stop).await;
+                    let _ = done_tx.send(true);
+                    result
+                };
+                let frequency = self.options.hypothesis_frequency;
+                let during = exec.run_continuously(h, frequency, self.options.fail_fast, &stop, done_rx);
+                let (method, (_, failed_fast)) = tokio::join!(method, during);
+                (method, failed_fast)
+            }
         };
-        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-        let method = async {
-            let result = exec.execute_all(&experiment.method, 0, &stop, false).await;
-            let _ = done_tx.send(true);
-            result
-        };
-        let during =
-            exec.run_continuously(h, self.options.hypothesis_frequency, self.options.fail_fast, &stop, done_rx);
-        let ((records, flow), (states, failed_fast)) = tokio::join!(method, during);
-        (records, states, flow, failed_fast)
+        match flow {
+            Flow::Interrupted => progress.status = Some(RunStatus::Interrupted),
+            Flow::Aborted => progress.status = Some(RunStatus::Aborted),
+            Flow::Continue if failed_fast => progress.status = Some(RunStatus::Failed),
+            Flow::Continue => {}
+        }
+        if self.options.strict {
+            progress.strict_failure |= strict::method_failed(exec, &mut records).await;
+        }
+        let records: Vec<_> = records.into_iter().map(|(_, record)| record).collect();
+        exec.events.method_finished(&records);
     }
 
-    /// In strict mode: whether a method activity failed or a method probe
-    /// missed its tolerance (recorded as `tolerance_met` on its record).
-    async fn strict_method_failure(&self, exec: &Executor, experiment: &Experiment, journal: &mut Journal) -> bool {
-        let mut failed = false;
-        for record in &mut journal.run {
-            let name = record.activity.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-            if record.status == Some(ActivityStatus::Failed) {
-                tracing::error!("Strict mode: method activity '{name}' failed");
-                failed = true;
-                continue;
-            }
-            let probe = experiment
-                .method
-                .iter()
-                .find(|a| a.name == name && a.kind == ActivityKind::Probe && a.tolerance.is_some());
-            if let Some(probe) = probe {
-                let met = exec.within_tolerance(probe, &record.output).await;
-                record.tolerance_met = Some(met);
-                if !met {
-                    tracing::error!("Strict mode: method probe '{name}' is not within its tolerance");
-                    failed = true;
-                }
-            }
+    /// The hypothesis after the method: not met means the run deviated.
+    async fn after(&self, exec: &Executor, hypothesis: &PlannedHypothesis, progress: &mut Progress) {
+        let (state, interrupted) = exec.run_hypothesis(hypothesis, HypothesisPhase::After, 0).await;
+        if interrupted {
+            progress.status = Some(RunStatus::Interrupted);
+        } else if state.met == Some(false) {
+            progress.deviated = true;
+            progress.status = Some(outcome_of(&state));
         }
-        failed
+    }
+
+    /// The rollbacks, when the strategy plays them for `status`. Returns
+    /// [`Flow::Interrupted`] when a signal stopped them.
+    async fn rollbacks(
+        &self,
+        exec: &Executor,
+        plan: &CheckedPlan,
+        status: RunStatus,
+        deviated: bool,
+        interrupt: &Interrupt,
+    ) -> Flow {
+        if interrupt.rollbacks_disabled() {
+            tracing::warn!("Ignoring rollbacks as per signal");
+            return Flow::Continue;
+        }
+        if !self.options.rollback_strategy.plays(status, deviated) {
+            return Flow::Continue;
+        }
+        if self.options.rollback_strategy == RollbackStrategy::Always {
+            tracing::warn!("Rollbacks were explicitly requested to be played");
+        }
+        if plan.rollbacks.is_empty() {
+            tracing::info!("No declared rollbacks, let's move on.");
+        }
+        // A signal after this point stops the rollbacks.
+        let seen = interrupt.count();
+        let (records, flow) =
+            exec.execute_all(&plan.rollbacks, ActivityPhase::Rollback, seen, &AtomicBool::new(false)).await;
+        let records: Vec<_> = records.into_iter().map(|(_, record)| record).collect();
+        exec.events.rollbacks_finished(&records);
+        if flow == Flow::Interrupted {
+            tracing::warn!("Received an exit signal.Terminating now without running the remaining rollbacks.");
+        }
+        flow
     }
 }
 
@@ -245,51 +265,5 @@ fn outcome_of(state: &HypothesisState) -> RunStatus {
         RunStatus::Failed
     } else {
         RunStatus::Completed
-    }
-}
-
-impl Runner {
-    /// Chaos Toolkit's dynamic configuration: runs each configuration probe in
-    /// declaration order and stores its result under its key (a wasm probe's
-    /// output, an http probe's body, a process's trimmed stdout when it exits
-    /// 0). A probe sees only the keys declared before it. A failed probe's key
-    /// is dropped, with a warning at the end.
-    pub async fn configure(&self, experiment: &Experiment, mapping: &Mapping) -> Mapping {
-        let mut mapping = mapping.clone();
-        let pending: Vec<&str> = experiment.dynamic_configuration.iter().map(|(k, _)| k.as_str()).collect();
-        let mut failed = false;
-        for (i, (key, activity)) in experiment.dynamic_configuration.iter().enumerate() {
-            let mut visible = mapping.clone();
-            for later in &pending[i..] {
-                visible.remove(*later);
-            }
-            let value = match self.providers.run(activity, &visible, None).await {
-                Ok(output) => match &activity.provider {
-                    chaos_core::experiment::Provider::Http(_) => {
-                        Some(output.get("body").cloned().unwrap_or(Value::Null))
-                    }
-                    chaos_core::experiment::Provider::Process(_) => (output.get("status") == Some(&Value::from(0)))
-                        .then(|| Value::from(output.get("stdout").and_then(Value::as_str).unwrap_or_default().trim())),
-                    chaos_core::experiment::Provider::Wasm(_) => Some(output),
-                },
-                Err(e) => {
-                    tracing::debug!("dynamic configuration `{key}` failed: {e}");
-                    None
-                }
-            };
-            match value {
-                Some(v) => {
-                    mapping.insert(key.clone(), v);
-                }
-                None => {
-                    failed = true;
-                    mapping.remove(key);
-                }
-            }
-        }
-        if failed {
-            tracing::warn!("Some of the dynamic configuration failed to be loaded.");
-        }
-        mapping
     }
 }

@@ -1,0 +1,218 @@
+//! The run plan: every activity of a validated experiment with the provider
+//! that runs it (components loaded once per run), and the full table of
+//! what the experiment asks for, checked once against the operator's
+//! permissions before anything runs.
+//!
+//! Requests that depend on dynamic configuration (an http URL built from a
+//! value a configuration probe computes) are not known before the run
+//! starts: [`Plan::check`] checks everything else, and
+//! [`CheckedPlan::check_configured`] checks those once the configuration
+//! is computed, still before the first hypothesis probe.
+
+use crate::providers::{Call, CallFuture, Provider, ProviderFactory, Requested};
+use chaos_core::experiment::{Activity, Experiment};
+use chaos_core::grants::{Grants, MissingGrant, Permissions};
+use chaos_core::substitution::Mapping;
+use chaos_core::tolerance::Tolerance;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+
+/// One activity and the provider that runs it.
+pub struct PlannedActivity {
+    /// The activity as validated.
+    pub activity: Activity,
+    /// What carries out its calls.
+    pub provider: Arc<dyn Provider>,
+    /// The probe that checks this activity's output, when its tolerance is
+    /// a probe.
+    pub tolerance_probe: Option<Arc<PlannedActivity>>,
+}
+
+impl PlannedActivity {
+    /// Calls the activity's provider with `mapping`, and `value` as the
+    /// `value` argument of a probe used as a tolerance.
+    pub fn call<'a>(&'a self, mapping: &'a Mapping, value: Option<&'a Value>) -> CallFuture<'a> {
+        self.provider.call(Call {
+            name: &self.activity.name,
+            mapping,
+            value,
+            has_tolerance: self.activity.document.get("tolerance").is_some(),
+        })
+    }
+}
+
+impl fmt::Debug for PlannedActivity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlannedActivity")
+            .field("name", &self.activity.name)
+            .field("provider", &self.provider.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The steady-state hypothesis, planned.
+#[derive(Debug)]
+pub struct PlannedHypothesis {
+    /// Its title.
+    pub title: String,
+    /// Its probes, each with a tolerance.
+    pub probes: Vec<Arc<PlannedActivity>>,
+}
+
+/// What one activity asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRequest {
+    /// The activity's name.
+    pub activity: String,
+    /// Its grants, or [`Requested::Deferred`] until configuration is known.
+    pub requested: Requested,
+}
+
+/// A validated experiment, ready to run once checked.
+#[derive(Debug)]
+pub struct Plan {
+    /// The experiment.
+    pub experiment: Arc<Experiment>,
+    /// Dynamic-configuration probes, by key, in declaration order.
+    pub configuration: Vec<(String, Arc<PlannedActivity>)>,
+    /// The steady-state hypothesis.
+    pub hypothesis: Option<PlannedHypothesis>,
+    /// The method.
+    pub method: Vec<Arc<PlannedActivity>>,
+    /// The rollbacks.
+    pub rollbacks: Vec<Arc<PlannedActivity>>,
+}
+
+impl Plan {
+    /// Plans every activity of `experiment` with `factory`'s providers.
+    pub async fn new(experiment: Experiment, factory: &ProviderFactory) -> Self {
+        let mut configuration = Vec::new();
+        for (key, activity) in &experiment.dynamic_configuration {
+            configuration.push((key.clone(), plan_activity(activity, factory).await));
+        }
+        let mut hypothesis = None;
+        if let Some(h) = &experiment.hypothesis {
+            let mut probes = Vec::new();
+            for probe in &h.probes {
+                probes.push(plan_activity(probe, factory).await);
+            }
+            hypothesis = Some(PlannedHypothesis { title: h.title.clone(), probes });
+        }
+        let mut method = Vec::new();
+        for activity in &experiment.method {
+            method.push(plan_activity(activity, factory).await);
+        }
+        let mut rollbacks = Vec::new();
+        for activity in &experiment.rollbacks {
+            rollbacks.push(plan_activity(activity, factory).await);
+        }
+        Self { experiment: Arc::new(experiment), configuration, hypothesis, method, rollbacks }
+    }
+
+    /// Every planned activity (configuration probes, hypothesis probes,
+    /// method, rollbacks, and probes used as tolerances), in document order.
+    pub fn activities(&self) -> Vec<&PlannedActivity> {
+        let mut all: Vec<&PlannedActivity> = self.configuration.iter().map(|(_, a)| a.as_ref()).collect();
+        let probes = self.hypothesis.iter().flat_map(|h| h.probes.iter());
+        for planned in probes.chain(&self.method).chain(&self.rollbacks) {
+            all.push(planned);
+            if let Some(checker) = &planned.tolerance_probe {
+                all.push(checker);
+            }
+        }
+        all
+    }
+
+    /// The capability table: what each activity asks for, with the values
+    /// in `mapping`. Activities that ask for nothing are left out.
+    pub fn requests(&self, mapping: &Mapping) -> Vec<ActivityRequest> {
+        self.activities()
+            .into_iter()
+            .map(|planned| ActivityRequest {
+                activity: planned.activity.name.clone(),
+                requested: planned.provider.requested(mapping),
+            })
+            .filter(|request| request.requested != Requested::Known(Grants::default()))
+            .collect()
+    }
+
+    /// Checks every request known with `mapping` (the configuration without
+    /// its dynamic keys) against `permissions`.
+    ///
+    /// # Errors
+    /// [`GrantsRefused`] listing every request the operator did not allow.
+    pub fn check(self, permissions: &Permissions, mapping: &Mapping) -> Result<CheckedPlan, GrantsRefused> {
+        refuse_missing(permissions, &self.requests(mapping))?;
+        Ok(CheckedPlan { plan: self })
+    }
+}
+
+/// A plan whose known requests the operator allows. Only a checked plan
+/// can be run.
+#[derive(Debug)]
+pub struct CheckedPlan {
+    plan: Plan,
+}
+
+impl CheckedPlan {
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Checks the requests that depended on dynamic configuration, now that
+    /// `mapping` holds its values.
+    ///
+    /// # Errors
+    /// [`GrantsRefused`] listing every request the operator did not allow.
+    pub fn check_configured(&self, permissions: &Permissions, mapping: &Mapping) -> Result<(), GrantsRefused> {
+        refuse_missing(permissions, &self.plan.requests(mapping))
+    }
+}
+
+impl std::ops::Deref for CheckedPlan {
+    type Target = Plan;
+
+    fn deref(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+/// The operator did not allow some requests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct GrantsRefused {
+    /// Each request not allowed, with the flag that would allow it.
+    pub missing: Vec<MissingGrant>,
+}
+
+impl fmt::Display for GrantsRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Refusing to run: the experiment asks for {} grant(s) that were not allowed:", self.missing.len())?;
+        for missing in &self.missing {
+            write!(f, "\n  {missing}")?;
+        }
+        Ok(())
+    }
+}
+
+fn refuse_missing(permissions: &Permissions, requests: &[ActivityRequest]) -> Result<(), GrantsRefused> {
+    let known = requests.iter().filter_map(|r| match &r.requested {
+        Requested::Known(grants) => Some((r.activity.as_str(), grants)),
+        Requested::Deferred => None,
+    });
+    let missing = permissions.missing(known);
+    if missing.is_empty() { Ok(()) } else { Err(GrantsRefused { missing }) }
+}
+
+async fn plan_activity(activity: &Activity, factory: &ProviderFactory) -> Arc<PlannedActivity> {
+    let tolerance_probe = match &activity.tolerance {
+        Some(Tolerance::Probe(checker)) => Some(Arc::new(PlannedActivity {
+            activity: (**checker).clone(),
+            provider: factory.plan(checker).await,
+            tolerance_probe: None,
+        })),
+        _ => None,
+    };
+    Arc::new(PlannedActivity { activity: activity.clone(), provider: factory.plan(activity).await, tolerance_probe })
+}
