@@ -11,7 +11,7 @@ use std::path::Path;
 /// Loads the experiment at `source`: an http(s) URL, or a file path.
 ///
 /// # Errors
-/// As [`load`] and [`fetch`], or an unsupported URL scheme.
+/// As [`load`] and fetching from a URL, or an unsupported URL scheme.
 pub async fn load_source(source: &str, verify_tls: bool, settings: &Settings) -> Result<Source, LoadError> {
     let lower = source.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {

@@ -1,4 +1,4 @@
-//! The experiment document: loading it from JSON or YAML ([`load`]) and the
+//! The experiment document: loading it from JSON or YAML ([`mod@load`]) and the
 //! typed model that validation builds from it ([`model`]).
 //!
 //! The document itself is kept as JSON (`Experiment::document`) because
