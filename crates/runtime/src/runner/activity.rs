@@ -5,7 +5,7 @@
 use super::{Dry, Interrupt};
 use crate::providers::Providers;
 use chaos_core::experiment::Activity;
-use chaos_core::journal::{ActivityStatus, RunRecord};
+use chaos_core::journal::{ActivityStatus, Exception, RunRecord};
 use chaos_core::substitution::{Mapping, substitute};
 use chrono::Utc;
 use serde_json::Value;
@@ -56,7 +56,7 @@ impl Executor {
                     () = self.interrupt.after(seen) => None,
                 }
             };
-            record.end = Utc::now();
+            record.finish(Utc::now());
             match outcome {
                 None => return (record, Flow::Interrupted),
                 Some(Ok(output)) => {
@@ -67,13 +67,13 @@ impl Executor {
                     // As for an unexpected error in the reference: no status.
                     tracing::error!("  => {failure}");
                     tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
-                    record.exception = Some(failure.message);
+                    record.exception = Some(Exception::activity_failed(failure.message));
                     return (record, Flow::Aborted);
                 }
                 Some(Err(failure)) => {
                     tracing::error!("  => failed: {failure}");
                     record.status = Some(ActivityStatus::Failed);
-                    record.exception = Some(failure.message);
+                    record.exception = Some(Exception::activity_failed(failure.message));
                 }
             }
             let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;

@@ -113,13 +113,13 @@ impl Runner {
                     );
                 }
             }
-            journal.before = Some(state);
+            journal.steady_states.before = Some(state);
         }
 
         if status.is_none() {
             let (records, during, flow, failed_fast) = self.method(&exec, experiment, hypothesis).await;
             journal.run = records;
-            journal.during = during;
+            journal.steady_states.during = during;
             match flow {
                 Flow::Interrupted => status = Some(RunStatus::Interrupted),
                 Flow::Aborted => status = Some(RunStatus::Aborted),
@@ -132,7 +132,7 @@ impl Runner {
         }
 
         let after_allowed = !matches!(status, Some(RunStatus::Interrupted | RunStatus::Aborted));
-        let ran_method = journal.before.as_ref().is_none_or(|s| s.met != Some(false));
+        let ran_method = journal.steady_states.before.as_ref().is_none_or(|s| s.met != Some(false));
         if let Some(h) = hypothesis.filter(|_| strategy.after() && after_allowed && ran_method) {
             let (state, interrupted) = exec.run_hypothesis(h, 0).await;
             if interrupted {
@@ -141,7 +141,7 @@ impl Runner {
                 journal.deviated = true;
                 status = Some(outcome_of(&state));
             }
-            journal.after = Some(state);
+            journal.steady_states.after = Some(state);
         }
         let mut status = status.unwrap_or(RunStatus::Completed);
         if status == RunStatus::Interrupted {
@@ -172,7 +172,7 @@ impl Runner {
             status = RunStatus::Failed;
         }
         journal.status = status;
-        journal.end = Utc::now();
+        journal.finish(Utc::now());
         let shown = if journal.deviated { "deviated" } else { status.as_str() };
         tracing::info!("Experiment ended with status: {shown}");
         if journal.deviated {
