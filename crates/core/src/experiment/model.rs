@@ -80,6 +80,14 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// "probe" or "action", as experiments spell them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Probe => "probe",
+            ActivityKind::Action => "action",
+        }
+    }
+
     /// "Probe" or "Action", as Chaos Toolkit logs them.
     pub fn label(self) -> &'static str {
         match self {
