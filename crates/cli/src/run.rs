@@ -49,7 +49,7 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
     };
     let options = PrepareOptions {
         vars,
-        skip_component_checks: args.no_validation,
+        no_validation: args.no_validation,
         verify_tls: !args.no_verify_tls,
         settings: ctx.settings.clone(),
     };

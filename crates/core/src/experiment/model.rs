@@ -134,6 +134,10 @@ pub enum Provider {
     Http(HttpProvider),
     /// A program run by the host, outside the sandbox.
     Process(ProcessProvider),
+    /// A `ref` that names no activity, kept by lenient validation
+    /// (`chaos run --no-validation`): running it aborts the method, as in the
+    /// reference. Holds the name referred to.
+    Unresolved(String),
 }
 
 impl Provider {
@@ -150,6 +154,7 @@ impl Provider {
                 }
                 Grants { run, ..Grants::default() }
             }
+            Provider::Unresolved(_) => Grants::default(),
         }
     }
 }

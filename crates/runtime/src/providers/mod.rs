@@ -40,6 +40,12 @@ impl ActivityFailed {
     }
 }
 
+/// Running a `ref` that names no activity (kept by lenient validation):
+/// fatal, as in the reference, where it raises outside the activity.
+pub fn unresolved(reference: &str) -> ActivityFailed {
+    ActivityFailed::fatal(format!("could not find referenced activity '{reference}'"))
+}
+
 /// Runs activities' providers for one run.
 pub struct Providers {
     sandbox: Arc<Sandbox>,
@@ -89,6 +95,7 @@ impl Providers {
                 let has_tolerance = activity.document.get("tolerance").is_some();
                 process::run(&activity.name, p, mapping, has_tolerance, self.limits.timeout).await
             }
+            Provider::Unresolved(reference) => Err(unresolved(reference)),
         }
     }
 }

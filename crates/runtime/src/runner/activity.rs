@@ -4,7 +4,7 @@
 
 use super::{Dry, Interrupt};
 use crate::providers::Providers;
-use chaos_core::experiment::Activity;
+use chaos_core::experiment::{Activity, Provider};
 use chaos_core::journal::{ActivityStatus, Exception, RunRecord};
 use chaos_core::substitution::{Mapping, substitute};
 use chrono::Utc;
@@ -101,6 +101,16 @@ impl Executor {
         for activity in activities {
             if rollback {
                 tracing::info!("Rollback: {}", activity.name);
+            }
+            if let Provider::Unresolved(reference) = &activity.provider {
+                // As in the reference: it fails before it has a record.
+                tracing::error!("{}", crate::providers::unresolved(reference));
+                if rollback {
+                    continue;
+                }
+                tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
+                flow = Flow::Aborted;
+                break;
             }
             if activity.background {
                 let (exec, activity) = (self.clone(), activity.clone());

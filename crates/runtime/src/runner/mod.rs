@@ -270,7 +270,9 @@ impl Runner {
                     }
                     chaos_core::experiment::Provider::Process(_) => (output.get("status") == Some(&Value::from(0)))
                         .then(|| Value::from(output.get("stdout").and_then(Value::as_str).unwrap_or_default().trim())),
-                    chaos_core::experiment::Provider::Wasm(_) => Some(output),
+                    chaos_core::experiment::Provider::Wasm(_) | chaos_core::experiment::Provider::Unresolved(_) => {
+                        Some(output)
+                    }
                 },
                 Err(e) => {
                     tracing::debug!("dynamic configuration `{key}` failed: {e}");
