@@ -138,6 +138,18 @@ fn a_configuration_probe_is_run_at_start_and_its_output_substituted() {
 }
 
 #[test]
+fn a_configuration_probe_without_a_name_runs_as_in_the_reference() {
+    let s = Scenario::new();
+    let mut doc = experiment(json!([echo("e", json!("${greeting}"))]));
+    doc["configuration"] =
+        json!({"greeting": {"type": "probe", "provider": {"type": "process", "path": "echo", "arguments": "hello"}}});
+    s.experiment(&doc);
+    let o = s.chaos(&["run", "experiment.json", "--allow-run=echo,sh"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert_eq!(o.run_of("e")["output"], "hello", "{}", o.log);
+}
+
+#[test]
 fn a_failed_configuration_probe_drops_its_key_with_a_warning() {
     let s = Scenario::new();
     let mut doc = experiment(json!([echo("e", json!("${broken}"))]));

@@ -112,3 +112,13 @@ fn a_dry_actions_run_matches_the_reference_journal() {
 fn vars_match_the_reference_journal() {
     check("vars");
 }
+
+#[test]
+fn ref_entries_with_a_type_and_a_tolerance_match_the_reference_journal() {
+    check("refs");
+}
+
+#[test]
+fn an_unresolved_ref_run_without_validation_aborts_as_in_the_reference_journal() {
+    check("unresolved-ref");
+}

@@ -2,9 +2,9 @@
 //! activities, kinds and argument schemas, shaped like Chaos Toolkit's.
 
 use crate::Context;
+use chaos_core::discovery::{DiscoveredActivity, Discovery};
 use chaos_core::experiment::ComponentRef;
 use clap::Args;
-use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,35 +37,13 @@ pub async fn discover(args: DiscoverArgs, ctx: &Context) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let activities: Vec<Value> = component
+    let activities = component
         .activities()
         .iter()
-        .map(|a| {
-            json!({
-                "type": a.kind,
-                "name": a.name,
-                "doc": a.description,
-                "arguments": a.arguments_schema,
-                "module": args.component,
-                "func": a.name,
-                "mod": args.component,
-            })
-        })
+        .map(|a| DiscoveredActivity::new(&args.component, a.kind, &a.name, &a.description, a.arguments_schema.clone()))
         .collect();
-    let system = (!args.no_system_info).then(|| json!({"os": std::env::consts::OS, "arch": std::env::consts::ARCH}));
-    let discovery = json!({
-        "chaoslib_version": chaos_core::journal::CHAOSLIB_COMPATIBLE_VERSION,
-        "chaos_wasm_version": env!("CARGO_PKG_VERSION"),
-        "target": args.component,
-        "platform": system,
-        "extensions": [{
-            "name": args.component,
-            "version": env!("CARGO_PKG_VERSION"),
-            "activities": activities,
-        }],
-    });
-    let text = serde_json::to_string_pretty(&discovery).expect("JSON serializes");
-    if let Err(e) = std::fs::write(&args.discovery_path, text + "\n") {
+    let text = Discovery::of(&args.component, activities, !args.no_system_info).to_text();
+    if let Err(e) = std::fs::write(&args.discovery_path, text) {
         tracing::error!("cannot write {}: {e}", args.discovery_path.display());
         return ExitCode::FAILURE;
     }

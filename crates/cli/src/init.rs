@@ -1,6 +1,7 @@
 //! `chaos init`: an experiment from a discovery file, interactively in a
 //! terminal, from flags otherwise.
 
+use chaos_core::discovery::Discovery;
 use chaos_core::scaffold::{self, Chosen, Offer, Prompter, value_of};
 use clap::Args;
 use serde_json::{Map, Value};
@@ -71,18 +72,13 @@ pub fn run(args: InitArgs) -> ExitCode {
         tracing::error!("{m}");
         ExitCode::FAILURE
     };
-    let discovery = match std::fs::read_to_string(&args.discovery_path) {
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(v) => v,
-            Err(e) => return fail(format!("{} is not JSON: {e}", args.discovery_path.display())),
-        },
-        Err(e) => {
-            return fail(format!("cannot read {}: {e} (run `chaos discover` first)", args.discovery_path.display()));
-        }
+    let discovery = match Discovery::read(&args.discovery_path) {
+        Ok(d) => d,
+        Err(e) => return fail(e.to_string()),
     };
     let offers = match scaffold::offers(&discovery) {
         Ok(o) => o,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
     let interactive = args.interactive || (args.title.is_none() && std::io::stdin().is_terminal());
     let document = if interactive {
@@ -131,7 +127,7 @@ fn from_flags(args: &InitArgs, offers: &[Offer]) -> Result<Value, String> {
         for (_, key, value) in arg_settings.iter().filter(|(n, _, _)| n == name) {
             arguments.insert(key.clone(), value_of(value));
         }
-        if let Some(missing) = scaffold::required(&offer.schema).into_iter().find(|r| !arguments.contains_key(r)) {
+        if let Some(missing) = scaffold::required(&offer.arguments).into_iter().find(|r| !arguments.contains_key(r)) {
             return Err(format!("activity `{name}` needs the argument `{missing}`: pass --arg {name}.{missing}=VALUE"));
         }
         let mut grants = Map::new();

@@ -64,7 +64,7 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
         .base_dir(cwd)
         .vars(vars)
         .settings(ctx.settings.clone())
-        .skip_component_checks(args.no_validation)
+        .no_validation(args.no_validation)
         .no_verify_tls(args.no_verify_tls)
         .rollback_strategy(args.rollback_strategy)
         .hypothesis_strategy(hypothesis_strategy)

@@ -11,12 +11,8 @@ pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> ExitCode
         Ok(s) => s,
         Err(code) => return code,
     };
-    let options = PrepareOptions {
-        vars,
-        skip_component_checks: false,
-        verify_tls: !args.no_verify_tls,
-        settings: ctx.settings.clone(),
-    };
+    let options =
+        PrepareOptions { vars, no_validation: false, verify_tls: !args.no_verify_tls, settings: ctx.settings.clone() };
     match prepare(&args.source, &options, &sandbox).await {
         Ok(_) => {
             tracing::info!("experiment syntax and semantic look valid");

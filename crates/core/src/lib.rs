@@ -6,7 +6,8 @@
 //! ([`grants`]), `${name}` substitution ([`substitution`]), tolerance
 //! evaluation ([`tolerance`]), configuration, secrets and `--var` values,
 //! settings, the run strategies ([`strategy`]), the journal ([`journal`]),
-//! and experiment scaffolding from a discovery file ([`scaffold`]).
+//! the discovery file ([`discovery`]) and experiment scaffolding from it
+//! ([`scaffold`]).
 //!
 //! It must not depend on wasmtime, tokio, reqwest or clap (`clap` is an
 //! optional feature for the command line's value enums): a Kubernetes
@@ -28,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod configuration;
+pub mod discovery;
 pub mod experiment;
 pub mod grants;
 pub mod journal;

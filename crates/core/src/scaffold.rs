@@ -4,45 +4,25 @@
 //! Questions go through a [`Prompter`], so the terminal, scripted input and
 //! tests share the same logic.
 
+use crate::discovery::{DiscoveredActivity, Discovery};
 use serde_json::{Map, Value, json};
 
 /// One activity offered by the discovery file.
-#[derive(Debug, Clone)]
-pub struct Offer {
-    /// `probe` or `action`.
-    pub kind: String,
-    /// The component (`builtin:fs` or a path).
-    pub module: String,
-    /// The activity's name (`func`).
-    pub func: String,
-    /// Its description.
-    pub doc: String,
-    /// Its arguments' JSON Schema.
-    pub schema: Value,
-}
+pub type Offer = DiscoveredActivity;
+
+/// A discovery file that offers nothing to build an experiment from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the discovery file lists no activities")]
+pub struct NoActivities;
 
 /// The activities a discovery file offers.
 ///
 /// # Errors
-/// A document that is not a discovery file.
-pub fn offers(discovery: &Value) -> Result<Vec<Offer>, String> {
-    let extensions =
-        discovery.get("extensions").and_then(Value::as_array).ok_or("not a discovery file: no `extensions`")?;
-    let mut out = Vec::new();
-    for ext in extensions {
-        for a in ext.get("activities").and_then(Value::as_array).into_iter().flatten() {
-            let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-            out.push(Offer {
-                kind: s("type"),
-                module: s("module"),
-                func: s("func"),
-                doc: s("doc"),
-                schema: a["arguments"].clone(),
-            });
-        }
-    }
+/// When it lists none.
+pub fn offers(discovery: &Discovery) -> Result<Vec<Offer>, NoActivities> {
+    let out: Vec<Offer> = discovery.activities().cloned().collect();
     if out.is_empty() {
-        return Err("the discovery file lists no activities".into());
+        return Err(NoActivities);
     }
     Ok(out)
 }
@@ -113,7 +93,7 @@ pub fn experiment(
         a
     };
     let hypothesis: Vec<Value> = hypothesis.iter().map(|c| activity(c, "probe")).collect();
-    let method: Vec<Value> = method.iter().map(|c| activity(c, &c.offer.kind)).collect();
+    let method: Vec<Value> = method.iter().map(|c| activity(c, c.offer.kind.as_str())).collect();
     let rollbacks: Vec<Value> = rollbacks.iter().map(|c| activity(c, "action")).collect();
     let mut doc = json!({"version": "1.0.0", "title": title, "description": description, "tags": []});
     if !hypothesis.is_empty() {
@@ -130,7 +110,7 @@ pub fn interview(prompter: &mut dyn Prompter, offers: &[Offer]) -> Option<Value>
     let description = prompter.ask("Experiment's description", Some(&title))?;
     prompter.say("Available activities:");
     for (i, o) in offers.iter().enumerate() {
-        prompter.say(&format!("  {}) {} {}#{}: {}", i + 1, o.kind, o.module, o.func, o.doc));
+        prompter.say(&format!("  {}) {} {}#{}: {}", i + 1, o.kind.as_str(), o.module, o.func, o.doc));
     }
     let mut sections: [Vec<Chosen>; 3] = Default::default();
     let names = ["steady-state probe", "method activity", "rollback action"];
@@ -146,8 +126,8 @@ pub fn interview(prompter: &mut dyn Prompter, offers: &[Offer]) -> Option<Value>
             };
             let mut chosen =
                 Chosen { offer: offer.clone(), arguments: Map::new(), grants: Map::new(), tolerance: None };
-            let properties = offer.schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-            let needed = required(&offer.schema);
+            let properties = offer.arguments.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let needed = required(&offer.arguments);
             for (arg, spec) in &properties {
                 let kind = spec.get("type").map(|t| t.to_string()).unwrap_or_default();
                 let optional = !needed.contains(arg);
@@ -196,13 +176,7 @@ mod tests {
 
     fn offers() -> Vec<Offer> {
         let schema = json!({"properties": {"path": {"type": "string"}}, "required": ["path"]});
-        vec![Offer {
-            kind: "probe".into(),
-            module: "builtin:fs".into(),
-            func: "exists".into(),
-            doc: "d".into(),
-            schema,
-        }]
+        vec![Offer::new("builtin:fs", crate::experiment::ActivityKind::Probe, "exists", "d", schema)]
     }
 
     #[test]

@@ -28,8 +28,9 @@ pub struct Prepared {
 pub struct PrepareOptions {
     /// `--var` / `--var-file` values.
     pub vars: Vars,
-    /// Skip the component stage (`--no-validation`).
-    pub skip_component_checks: bool,
+    /// `--no-validation`: validate leniently ([`validation::Mode::Lenient`])
+    /// and skip the component stage.
+    pub no_validation: bool,
     /// Verify TLS certificates when loading from a URL.
     pub verify_tls: bool,
     /// Settings (auths for URL loading).
@@ -54,12 +55,13 @@ pub enum PrepareError {
 pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) -> Result<Prepared, PrepareError> {
     let loaded = crate::load_source(source, options.verify_tls, &options.settings).await?;
     tracing::info!("Validating the experiment's syntax");
-    let experiment = validation::validate(&loaded.document, &loaded.base_dir, &options.vars)?;
+    let mode = if options.no_validation { validation::Mode::Lenient } else { validation::Mode::Strict };
+    let experiment = validation::validate_with(&loaded.document, &loaded.base_dir, &options.vars, mode)?;
     let configuration =
         configuration::load(&experiment.configuration, &options.vars.configuration).map_err(ValidationError::new)?;
     let secrets = secrets::load(&experiment.secrets, &options.vars.secrets).map_err(ValidationError::new)?;
     let mapping = secrets::mapping(&configuration, &secrets);
-    if options.skip_component_checks {
+    if options.no_validation {
         tracing::warn!("Skipping the component checks (--no-validation)");
     } else {
         // Dynamic configuration is computed at run start: leave its

@@ -185,10 +185,11 @@ impl SessionBuilder {
         self
     }
 
-    /// Skip the component checks of validation (`--no-validation`). By
-    /// default they run.
-    pub fn skip_component_checks(mut self, skip: bool) -> Self {
-        self.prepare.skip_component_checks = skip;
+    /// `--no-validation`: validate leniently (an unresolved `ref` then
+    /// aborts the run, as in the reference) and skip the component checks.
+    /// By default validation is complete.
+    pub fn no_validation(mut self, no_validation: bool) -> Self {
+        self.prepare.no_validation = no_validation;
         self
     }
 

@@ -37,16 +37,16 @@ async fn run(env: &TestEnvironment, doc: Value) -> Journal {
 async fn before_method_only_skips_the_after_hypothesis() {
     let env = TestEnvironment::new().hypothesis_strategy(HypothesisStrategy::BeforeMethodOnly);
     let journal = run(&env, with_hypothesis(json!([echo("m", json!(1))]), json!(1), json!(1))).await;
-    assert_eq!(journal.before.unwrap().met, Some(true));
-    assert!(journal.after.is_none());
+    assert_eq!(journal.steady_states.before.unwrap().met, Some(true));
+    assert!(journal.steady_states.after.is_none());
 }
 
 #[tokio::test]
 async fn after_method_only_skips_the_before_hypothesis() {
     let env = TestEnvironment::new().hypothesis_strategy(HypothesisStrategy::AfterMethodOnly);
     let journal = run(&env, with_hypothesis(json!([echo("m", json!(1))]), json!(1), json!(1))).await;
-    assert!(journal.before.is_none());
-    assert_eq!(journal.after.unwrap().met, Some(true));
+    assert!(journal.steady_states.before.is_none());
+    assert_eq!(journal.steady_states.after.unwrap().met, Some(true));
 }
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn skip_in_the_runtime_block_never_checks_the_hypothesis() {
     doc["runtime"] = json!({"hypothesis": {"strategy": "skip"}});
     let journal = run(&TestEnvironment::new(), doc).await;
     assert_eq!(journal.status, RunStatus::Completed);
-    assert!(journal.before.is_none() && journal.after.is_none());
+    assert!(journal.steady_states.before.is_none() && journal.steady_states.after.is_none());
 }
 
 #[tokio::test]
@@ -114,9 +114,9 @@ async fn continuously_checks_the_hypothesis_during_the_method() {
         .options(|o| o.hypothesis_frequency = Duration::from_millis(200));
     let journal = run(&env, with_hypothesis(json!([slow]), json!(1), json!(1))).await;
     assert_eq!(journal.status, RunStatus::Completed);
-    assert!(journal.during.len() >= 2, "{} during states", journal.during.len());
-    assert_eq!(journal.before.unwrap().met, Some(true));
-    assert_eq!(journal.after.unwrap().met, Some(true));
+    assert!(journal.steady_states.during.len() >= 2, "{} during states", journal.steady_states.during.len());
+    assert_eq!(journal.steady_states.before.unwrap().met, Some(true));
+    assert_eq!(journal.steady_states.after.unwrap().met, Some(true));
 }
 
 #[tokio::test]
@@ -141,7 +141,7 @@ async fn fail_fast_stops_the_method_at_the_first_deviation_during_it() {
     let journal = run(&env, doc).await;
     assert_eq!(journal.status, RunStatus::Failed);
     assert_eq!(names(&journal.run), ["drop-flag"]);
-    assert!(journal.during.iter().any(|state| state.met == Some(false)));
+    assert!(journal.steady_states.during.iter().any(|state| state.met == Some(false)));
 }
 
 #[tokio::test]
@@ -234,8 +234,15 @@ async fn an_activity_that_cannot_run_aborts_the_method_and_rollbacks_still_play(
     assert_eq!(journal.status, RunStatus::Aborted);
     assert_eq!(names(&journal.run), ["missing"], "the method stopped");
     assert_eq!(journal.run[0].status, None);
-    assert!(journal.run[0].exception.as_deref().unwrap_or_default().contains("cannot read the component file"));
-    assert!(journal.after.is_none(), "no hypothesis after an abort");
+    assert!(
+        journal.run[0]
+            .exception
+            .as_ref()
+            .map(|e| e.message())
+            .unwrap_or_default()
+            .contains("cannot read the component file")
+    );
+    assert!(journal.steady_states.after.is_none(), "no hypothesis after an abort");
     assert_eq!(journal.rollbacks[0].output, "undone", "the default strategy plays rollbacks after an abort");
 }
 

@@ -67,7 +67,7 @@ pub struct TestEnvironment {
     rollback_strategy: Option<RollbackStrategy>,
     hypothesis_strategy: Option<HypothesisStrategy>,
     vars: Vars,
-    skip_component_checks: bool,
+    no_validation: bool,
 }
 
 impl Default for TestEnvironment {
@@ -89,7 +89,7 @@ impl TestEnvironment {
             rollback_strategy: None,
             hypothesis_strategy: None,
             vars: Vars::default(),
-            skip_component_checks: false,
+            no_validation: false,
         }
     }
 
@@ -150,7 +150,7 @@ impl TestEnvironment {
 
     /// `--no-validation`: skip the component checks.
     pub fn no_validation(mut self) -> Self {
-        self.skip_component_checks = true;
+        self.no_validation = true;
         self
     }
 
@@ -203,7 +203,7 @@ impl TestEnvironment {
             .permissions(self.permissions_or_none())
             .base_dir(self.dir.path())
             .vars(self.vars.clone())
-            .skip_component_checks(self.skip_component_checks)
+            .no_validation(self.no_validation)
             .rollback_strategy(self.rollback_strategy)
             .hypothesis_strategy(self.hypothesis_strategy)
             .run_options(self.options.clone())

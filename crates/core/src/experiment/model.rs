@@ -80,6 +80,14 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// "probe" or "action", as experiments spell them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Probe => "probe",
+            ActivityKind::Action => "action",
+        }
+    }
+
     /// "Probe" or "Action", as Chaos Toolkit logs them.
     pub fn label(self) -> &'static str {
         match self {
@@ -126,6 +134,10 @@ pub enum Provider {
     Http(HttpProvider),
     /// A program run by the host, outside the sandbox.
     Process(ProcessProvider),
+    /// A `ref` that names no activity, kept by lenient validation
+    /// (`chaos run --no-validation`): running it aborts the method, as in the
+    /// reference. Holds the name referred to.
+    Unresolved(String),
 }
 
 impl Provider {
@@ -142,6 +154,7 @@ impl Provider {
                 }
                 Grants { run, ..Grants::default() }
             }
+            Provider::Unresolved(_) => Grants::default(),
         }
     }
 }

@@ -21,26 +21,21 @@ const PYTHON_REPLACEMENTS: &str = "os.path.exists, os.rename, os.remove and file
     `builtin:fs` (exists, rename, remove, read, write); requests/urllib calls to the `http` provider or \
     `builtin:http` (request); socket connections to `builtin:net` (tcp_connect)";
 
-/// An activity, or a `ref` to one declared earlier among `known`.
-pub fn activity_or_ref(
-    item: &Value,
-    location: &str,
-    ctx: &Context,
-    known: &[Activity],
-) -> Result<Activity, ValidationError> {
-    match item.get("ref") {
-        None => activity(item, location, ctx),
-        Some(reference) => {
-            let name = non_empty_str(Some(reference))
-                .ok_or_else(|| ValidationError::at(location, "reference to activity must be non-empty strings"))?;
-            known.iter().rev().find(|a| a.name == name).cloned().ok_or_else(|| {
-                ValidationError::at(
-                    location,
-                    format!("referenced activity '{name}' could not be found in the experiment"),
-                )
-            })
-        }
+/// A dynamic configuration probe under configuration key `key`. The
+/// reference runs it without validating it, so it needs no `name`: it is
+/// named after its key when it has none.
+pub fn dynamic_probe(item: &Value, key: &str, ctx: &Context) -> Result<Activity, ValidationError> {
+    let location = format!("configuration.{key}");
+    if non_empty_str(item.get("name")).is_some() {
+        return activity(item, &location, ctx);
     }
+    let mut named = item.clone();
+    if let Value::Object(fields) = &mut named {
+        fields.insert("name".into(), Value::from(key));
+    }
+    let mut probe = activity(&named, &location, ctx)?;
+    probe.document = item.clone();
+    Ok(probe)
 }
 
 /// Validates one declared activity.

@@ -10,10 +10,11 @@
 
 mod activity;
 mod controls;
+mod refs;
 mod tolerance;
 
 use crate::configuration;
-use crate::experiment::{Activity, Experiment, Hypothesis};
+use crate::experiment::{Experiment, Hypothesis};
 use crate::vars::Vars;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -52,12 +53,40 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// How strict validation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Every check (`chaos validate`, `chaos run`).
+    #[default]
+    Strict,
+    /// `chaos run --no-validation`: the reference skips validation entirely
+    /// and fails at run time. Here the document must still describe
+    /// activities that can be built, but a `ref` that names no activity is
+    /// kept as one that cannot run ([`crate::experiment::Provider::Unresolved`]),
+    /// so the run aborts when it reaches it, with a journal, as the
+    /// reference's does.
+    Lenient,
+}
+
 /// Validates `document` and builds the experiment. `base_dir` is the
 /// experiment file's directory; `overrides` are `--var` values.
 ///
 /// # Errors
 /// The first problem found, in Chaos Toolkit's order.
 pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<Experiment, ValidationError> {
+    validate_with(document, base_dir, overrides, Mode::Strict)
+}
+
+/// [`validate`], as strictly as `mode` says.
+///
+/// # Errors
+/// The first problem found, in Chaos Toolkit's order.
+pub fn validate_with(
+    document: &Value,
+    base_dir: &Path,
+    overrides: &Vars,
+    mode: Mode,
+) -> Result<Experiment, ValidationError> {
     let empty = match document {
         Value::Null => true,
         Value::Object(o) => o.is_empty(),
@@ -100,14 +129,14 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<E
     let mut dynamic_configuration = Vec::new();
     for (key, value) in &configuration {
         if value.get("type").and_then(Value::as_str) == Some("probe") && !overrides.configuration.contains_key(key) {
-            dynamic_configuration
-                .push((key.clone(), activity::activity(value, &format!("configuration.{key}"), &ctx)?));
+            dynamic_configuration.push((key.clone(), activity::dynamic_probe(value, key, &ctx)?));
         }
     }
     controls::validate_all(doc)?;
+    let targets = refs::Targets::of(doc);
     let hypothesis = match doc.get("steady-state-hypothesis") {
         None | Some(Value::Null) => None,
-        Some(h) => Some(hypothesis(h, &ctx)?),
+        Some(h) => Some(hypothesis(h, &ctx, &targets, mode)?),
     };
 
     let method = doc.get("method").filter(|m| !m.is_null()).ok_or_else(|| {
@@ -116,25 +145,23 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<E
         )
     })?;
     let method = list_of(method, "method")?;
-    let mut known: Vec<Activity> = hypothesis.iter().flat_map(|h| h.probes.clone()).collect();
     let mut method_activities = Vec::new();
     for (i, item) in method.iter().enumerate() {
-        let mut resolved = activity::activity_or_ref(item, &format!("method[{i}]"), &ctx, &known)?;
+        let mut resolved = refs::activity_or_ref(item, &format!("method[{i}]"), &ctx, &targets, mode)?;
         // Method tolerances are not validated (as in the reference); --strict
-        // checks the ones that parse.
-        if resolved.tolerance.is_none()
-            && let Some(t) = item.get("tolerance")
-        {
+        // checks the ones that parse: the entry's own, else (for a `ref`)
+        // the one of the activity it names.
+        let declared = item.get("tolerance").or_else(|| resolved.document.get("tolerance"));
+        if let Some(t) = declared {
             resolved.tolerance = tolerance::parse(t, &resolved.name, &ctx).ok();
         }
-        known.push(resolved.clone());
         method_activities.push(resolved);
     }
 
     let mut rollbacks = Vec::new();
     if let Some(list) = doc.get("rollbacks").filter(|r| !r.is_null()) {
         for (i, item) in list_of(list, "rollbacks")?.iter().enumerate() {
-            rollbacks.push(activity::activity_or_ref(item, &format!("rollbacks[{i}]"), &ctx, &known)?);
+            rollbacks.push(refs::activity_or_ref(item, &format!("rollbacks[{i}]"), &ctx, &targets, mode)?);
         }
     }
 
@@ -151,13 +178,19 @@ pub fn validate(document: &Value, base_dir: &Path, overrides: &Vars) -> Result<E
     })
 }
 
-fn hypothesis(value: &Value, ctx: &activity::Context) -> Result<Hypothesis, ValidationError> {
+fn hypothesis(
+    value: &Value,
+    ctx: &activity::Context,
+    targets: &refs::Targets,
+    mode: Mode,
+) -> Result<Hypothesis, ValidationError> {
     let title = non_empty_str(value.get("title")).ok_or_else(|| ValidationError::new("hypothesis requires a title"))?;
     let mut probes = Vec::new();
     if let Some(list) = value.get("probes").filter(|p| !p.is_null()) {
         for (i, item) in list_of(list, "steady-state-hypothesis probes")?.iter().enumerate() {
             let location = format!("steady-state-hypothesis.probes[{i}]");
-            let mut probe = activity::activity(item, &location, ctx)?;
+            // The tolerance is the entry's, also for a `ref` entry.
+            let mut probe = refs::activity_or_ref(item, &location, ctx, targets, mode)?;
             let Some(tolerance) = item.get("tolerance") else {
                 return Err(ValidationError::at(probe.name, "hypothesis probe must have a tolerance entry"));
             };

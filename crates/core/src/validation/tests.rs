@@ -136,7 +136,7 @@ fn a_regex_ending_with_a_dollar_anchor_is_still_checked() {
 }
 
 #[test]
-fn a_ref_must_name_an_earlier_activity() {
+fn a_ref_must_name_an_activity_of_the_experiment() {
     let doc = with("method", json!([probe("a"), {"ref": "b"}]));
     assert_eq!(
         check(doc).unwrap_err(),
@@ -224,4 +224,13 @@ fn configuration_probes_are_dynamic_configuration() {
     let exp = check(doc).unwrap();
     assert_eq!(exp.dynamic_configuration.len(), 1);
     assert_eq!(exp.dynamic_configuration[0].0, "b");
+}
+
+#[test]
+fn a_dynamic_configuration_probe_needs_no_name() {
+    let mut unnamed = probe("compute");
+    unnamed.as_object_mut().unwrap().remove("name");
+    let exp = check(with("configuration", json!({"greeting": unnamed}))).unwrap();
+    let (key, probe) = &exp.dynamic_configuration[0];
+    assert_eq!((key.as_str(), probe.name.as_str()), ("greeting", "greeting"));
 }

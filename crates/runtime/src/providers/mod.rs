@@ -48,6 +48,12 @@ impl ActivityFailed {
     }
 }
 
+/// Running a `ref` that names no activity (kept by lenient validation):
+/// fatal, as in the reference, where it raises outside the activity.
+pub fn unresolved(reference: &str) -> ActivityFailed {
+    ActivityFailed::fatal(format!("could not find referenced activity '{reference}'"))
+}
+
 /// What a provider's call returns.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, ActivityFailed>> + Send + 'a>>;
 
@@ -143,7 +149,26 @@ impl ProviderFactory {
             Declared::Process(p) => {
                 Arc::new(process::ProcessCall::new(p.clone(), self.limits.timeout, self.base_dir.clone()))
             }
+            Declared::Unresolved(reference) => Arc::new(Unresolved(reference.clone())),
         }
+    }
+}
+
+/// A `ref` that names no activity, kept by lenient validation
+/// (`--no-validation`): it asks for nothing and cannot run.
+struct Unresolved(String);
+
+impl Provider for Unresolved {
+    fn kind(&self) -> &'static str {
+        "unresolved ref"
+    }
+
+    fn requested(&self, _: &Mapping) -> Requested {
+        Requested::Known(Grants::default())
+    }
+
+    fn call<'a>(&'a self, _: Call<'a>) -> CallFuture<'a> {
+        Box::pin(async move { Err(unresolved(&self.0)) })
     }
 }
 

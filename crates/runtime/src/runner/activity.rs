@@ -6,7 +6,8 @@ use super::events::{ActivityPhase, RunEvents};
 use super::{Dry, Interrupt};
 use crate::plan::PlannedActivity;
 use crate::providers::ActivityFailed;
-use chaos_core::journal::{ActivityStatus, RunRecord};
+use chaos_core::experiment::Provider;
+use chaos_core::journal::{ActivityStatus, Exception, RunRecord};
 use chaos_core::substitution::{Mapping, substitute};
 use chrono::Utc;
 use serde_json::Value;
@@ -75,7 +76,7 @@ impl Executor {
                     () = self.interrupt.after(seen) => None,
                 }
             };
-            record.end = Utc::now();
+            record.finish(Utc::now());
             match outcome {
                 None => return (record, Flow::Interrupted),
                 Some(Ok(output)) => {
@@ -86,13 +87,13 @@ impl Executor {
                     // As for an unexpected error in the reference: no status.
                     tracing::error!("  => {failure}");
                     tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
-                    record.exception = Some(failure.message);
+                    record.exception = Some(Exception::activity_failed(failure.message));
                     return (record, Flow::Aborted);
                 }
                 Some(Err(failure)) => {
                     tracing::error!("  => failed: {failure}");
                     record.status = Some(ActivityStatus::Failed);
-                    record.exception = Some(failure.message);
+                    record.exception = Some(Exception::activity_failed(failure.message));
                 }
             }
             let interrupted = self.pause("after", activity.pauses.after.as_ref(), dry_pause, seen).await;
@@ -119,6 +120,16 @@ impl Executor {
         for planned in activities {
             if rollback {
                 tracing::info!("Rollback: {}", planned.activity.name);
+            }
+            if let Provider::Unresolved(reference) = &planned.activity.provider {
+                // As in the reference: it fails before it has a record.
+                tracing::error!("{}", crate::providers::unresolved(reference));
+                if rollback {
+                    continue;
+                }
+                tracing::error!("Experiment ran into an un expected fatal error, aborting now.");
+                flow = Flow::Aborted;
+                break;
             }
             if planned.activity.background {
                 let (exec, task_planned) = (self.clone(), planned.clone());

@@ -103,9 +103,9 @@ impl RunEvents for JournalRecorder {
 
     fn hypothesis_finished(&self, phase: HypothesisPhase, state: &HypothesisState) {
         self.update(|journal| match phase {
-            HypothesisPhase::Before => journal.before = Some(state.clone()),
-            HypothesisPhase::During => journal.during.push(state.clone()),
-            HypothesisPhase::After => journal.after = Some(state.clone()),
+            HypothesisPhase::Before => journal.steady_states.before = Some(state.clone()),
+            HypothesisPhase::During => journal.steady_states.during.push(state.clone()),
+            HypothesisPhase::After => journal.steady_states.after = Some(state.clone()),
         });
     }
 
@@ -121,7 +121,7 @@ impl RunEvents for JournalRecorder {
         self.update(|journal| {
             journal.status = status;
             journal.deviated = deviated;
-            journal.end = chrono::Utc::now();
+            journal.finish(chrono::Utc::now());
         });
     }
 }
