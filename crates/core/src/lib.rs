@@ -5,6 +5,7 @@
 //! ([`validation`]), what activities request and what the operator allows
 //! ([`grants`]), `${name}` substitution ([`substitution`]), tolerance
 //! evaluation ([`tolerance`]), configuration, secrets and `--var` values,
+//! the environment experiments see ([`host_env`]),
 //! settings, the run strategies ([`strategy`]), the journal ([`journal`]),
 //! and experiment scaffolding from a discovery file ([`scaffold`]).
 //!
@@ -30,6 +31,7 @@
 pub mod configuration;
 pub mod experiment;
 pub mod grants;
+pub mod host_env;
 pub mod journal;
 pub mod scaffold;
 pub mod secrets;

@@ -52,12 +52,13 @@ pub enum PrepareError {
 /// # Errors
 /// [`PrepareError`]: one line naming the activity (where there is one) and the cause.
 pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) -> Result<Prepared, PrepareError> {
-    let loaded = crate::load_source(source, options.verify_tls, &options.settings).await?;
+    let loaded = crate::load_source(source, options.verify_tls, &options.settings, &options.vars.env).await?;
     tracing::info!("Validating the experiment's syntax");
     let experiment = validation::validate(&loaded.document, &loaded.base_dir, &options.vars)?;
-    let configuration =
-        configuration::load(&experiment.configuration, &options.vars.configuration).map_err(ValidationError::new)?;
-    let secrets = secrets::load(&experiment.secrets, &options.vars.secrets).map_err(ValidationError::new)?;
+    let configuration = configuration::load(&experiment.configuration, &options.vars.configuration, &options.vars.env)
+        .map_err(ValidationError::new)?;
+    let secrets =
+        secrets::load(&experiment.secrets, &options.vars.secrets, &options.vars.env).map_err(ValidationError::new)?;
     let mapping = secrets::mapping(&configuration, &secrets);
     if options.skip_component_checks {
         tracing::warn!("Skipping the component checks (--no-validation)");

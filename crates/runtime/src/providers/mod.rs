@@ -8,6 +8,7 @@ mod wasm;
 
 use chaos_core::experiment::{Activity, Provider};
 use chaos_core::grants::Permissions;
+use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::Mapping;
 use chaos_sandbox::{Limits, Sandbox};
 use serde_json::Value;
@@ -46,6 +47,7 @@ pub struct Providers {
     permissions: Arc<Permissions>,
     limits: Limits,
     base_dir: PathBuf,
+    env: HostEnv,
     http: http::HttpClients,
 }
 
@@ -54,13 +56,20 @@ impl Providers {
     /// of each call; relative granted paths resolve against `base_dir`.
     pub fn new(sandbox: Arc<Sandbox>, permissions: Arc<Permissions>, limits: Limits, base_dir: PathBuf) -> Self {
         let http = http::HttpClients::new(permissions.clone(), true);
-        Self { sandbox, permissions, limits, base_dir, http }
+        Self { sandbox, permissions, limits, base_dir, env: HostEnv::process(), http }
     }
 
     /// With `verify == false`, http providers skip TLS certificate checks
     /// (`--no-verify-tls`), whatever their `verify_tls` says.
     pub fn with_tls_verification(mut self, verify: bool) -> Self {
         self.http = http::HttpClients::new(self.permissions.clone(), verify);
+        self
+    }
+
+    /// Granted environment variables and process providers see `env` (by
+    /// default, the process environment).
+    pub fn with_host_env(mut self, env: HostEnv) -> Self {
+        self.env = env;
         self
     }
 
@@ -87,7 +96,7 @@ impl Providers {
             }
             Provider::Process(p) => {
                 let has_tolerance = activity.document.get("tolerance").is_some();
-                process::run(&activity.name, p, mapping, has_tolerance, self.limits.timeout).await
+                process::run(&activity.name, p, mapping, has_tolerance, self.limits.timeout, &self.env).await
             }
         }
     }

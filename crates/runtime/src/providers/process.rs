@@ -5,17 +5,20 @@
 use super::ActivityFailed;
 use chaos_core::experiment::{ProcessArguments, ProcessProvider};
 use chaos_core::grants::resolve_program;
+use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, python_str, render, substitute};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Runs the program of activity `name`.
+/// Runs the program of activity `name`, in the process environment with
+/// `env`'s overlay on top.
 pub async fn run(
     name: &str,
     provider: &ProcessProvider,
     mapping: &Mapping,
     has_tolerance: bool,
     default_timeout: Duration,
+    env: &HostEnv,
 ) -> Result<Value, ActivityFailed> {
     let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -36,7 +39,7 @@ pub async fn run(
             c
         }
     };
-    command.kill_on_drop(true).stdin(std::process::Stdio::null());
+    command.kill_on_drop(true).stdin(std::process::Stdio::null()).envs(env.overlay());
     let timeout = provider.timeout.map(Duration::from_secs_f64).unwrap_or(default_timeout);
     let output = match tokio::time::timeout(timeout, command.output()).await {
         Err(_) => return Err(fail("process activity took too long to complete".into())),

@@ -36,6 +36,7 @@ pub async fn run(
         grants: provider.grants.clone(),
         base_dir: providers.base_dir.clone(),
         limits,
+        env: providers.env.clone(),
     };
     providers
         .sandbox

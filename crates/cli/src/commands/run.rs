@@ -1,99 +1,70 @@
 //! `chaos run SOURCE`.
 
-use crate::{Context, RunArgs, logging};
+use crate::args::RunArgs;
+use crate::logging;
+use crate::resolve::ResolvedRun;
+use anyhow::Context as _;
+use chaos_core::grants::MissingGrant;
 use chaos_core::journal::RunStatus;
-use chaos_core::vars::{self, Vars};
 use chaos_runtime::prepare::{PrepareOptions, prepare};
 use chaos_runtime::providers::Providers;
 use chaos_runtime::runner::{Interrupt, RunOptions, Runner, resolve_strategies};
-use std::path::PathBuf;
+use std::fmt;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Collects `--var` and `--var-file` values and applies `.env` files to the
-/// process environment. Call before any thread starts.
-///
-/// # Errors
-/// Exit code 2 (a usage error) with the message logged.
-pub fn collect_vars(vars: &[String], files: &[PathBuf]) -> Result<Vars, ExitCode> {
-    let collected = vars::collect(vars, files).map_err(|e| {
-        tracing::error!("{e}");
-        ExitCode::from(2)
-    })?;
-    for (key, value) in &collected.env {
-        // SAFETY: called from `cli::main` before the async runtime or any
-        // other thread exists.
-        unsafe { std::env::set_var(key, value) };
+/// The experiment asks for grants the operator did not allow: nothing runs.
+#[derive(Debug, thiserror::Error)]
+pub struct RefusedGrants(pub Vec<MissingGrant>);
+
+impl fmt::Display for RefusedGrants {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Refusing to run: the experiment asks for {} grant(s) that were not allowed:", self.0.len())?;
+        self.0.iter().try_for_each(|m| write!(f, "\n  {m}"))
     }
-    Ok(collected)
 }
 
 /// Loads, validates, checks grants, runs, writes the journal; exit 0 only
 /// for a completed run that did not deviate.
-pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
-    let limits = match args.limits.limits() {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    if !(args.hypothesis_frequency >= 0.0 && args.hypothesis_frequency.is_finite()) {
-        tracing::error!("--hypothesis-frequency must be a number of seconds");
-        return ExitCode::from(2);
-    }
-    let sandbox = match ctx.sandbox() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+///
+/// # Errors
+/// An experiment that cannot be prepared, an unknown strategy in the
+/// settings or the experiment, grants that were not allowed, or a journal
+/// that cannot be written.
+pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<ExitCode> {
+    let sandbox = super::sandbox()?;
     let options = PrepareOptions {
-        vars,
+        vars: resolved.vars.clone(),
         skip_component_checks: args.no_validation,
-        verify_tls: !args.no_verify_tls,
-        settings: ctx.settings.clone(),
+        verify_tls: !args.tls.no_verify_tls,
+        settings: resolved.settings.clone(),
     };
-    let prepared = match prepare(&args.source, &options, &sandbox).await {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let prepared = prepare(&args.source, &options, &sandbox).await?;
     let secrets = if args.show_secrets { Vec::new() } else { prepared.secret_values.clone() };
     logging::mask(secrets.clone());
 
     let runtime = prepared.experiment.document.get("runtime");
     let (rollback_strategy, hypothesis_strategy) =
-        match resolve_strategies(&ctx.settings, runtime, args.rollback_strategy, args.hypothesis_strategy.as_deref()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("{e}");
-                return if args.hypothesis_strategy.is_some() { ExitCode::from(2) } else { ExitCode::FAILURE };
-            }
-        };
+        resolve_strategies(&resolved.settings, runtime, args.rollback_strategy, resolved.hypothesis_strategy)?;
 
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let permissions = Arc::new(args.grants.permissions(&cwd));
+    let permissions = Arc::new(resolved.permissions);
     let requested = prepared.experiment.requested_grants(&prepared.mapping);
     let missing = permissions.missing(requested.iter().map(|(name, g)| (name.as_str(), g)));
     if !missing.is_empty() {
-        tracing::error!("Refusing to run: the experiment asks for {} grant(s) that were not allowed:", missing.len());
-        for m in &missing {
-            tracing::error!("  {m}");
-        }
-        return ExitCode::FAILURE;
+        return Err(RefusedGrants(missing).into());
     }
 
     let interrupt = Interrupt::default();
     listen_for_signals(interrupt.clone());
-    let providers = Providers::new(sandbox, permissions, limits, cwd).with_tls_verification(!args.no_verify_tls);
+    let providers = Providers::new(sandbox, permissions, resolved.limits, resolved.base_dir)
+        .with_tls_verification(!args.tls.no_verify_tls)
+        .with_host_env(resolved.vars.env);
     let runner = Runner::new(
         providers,
         RunOptions {
             rollback_strategy,
             hypothesis_strategy,
-            hypothesis_frequency: Duration::from_secs_f64(args.hypothesis_frequency),
+            hypothesis_frequency: resolved.hypothesis_frequency,
             fail_fast: args.fail_fast,
             dry: args.dry,
             strict: args.strict,
@@ -102,12 +73,11 @@ pub async fn run(args: RunArgs, vars: Vars, ctx: &Context) -> ExitCode {
     let mapping = runner.configure(&prepared.experiment, &prepared.mapping).await;
     let journal = runner.run(&prepared.experiment, &mapping, &interrupt).await;
 
-    if let Err(e) = journal.write(&args.journal_path, &secrets) {
-        tracing::error!("cannot write the journal to {}: {e}", args.journal_path.display());
-        return ExitCode::FAILURE;
-    }
+    journal
+        .write(&args.journal_path, &secrets)
+        .with_context(|| format!("cannot write the journal to {}", args.journal_path.display()))?;
     tracing::info!("Journal written to {}", args.journal_path.display());
-    if journal.status == RunStatus::Completed && !journal.deviated { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    Ok(if journal.status == RunStatus::Completed && !journal.deviated { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// SIGINT and SIGTERM interrupt the run (rollbacks then play per strategy

@@ -1,42 +1,22 @@
 //! `chaos discover COMPONENT`: a discovery file listing a component's
 //! activities, kinds and argument schemas, shaped like Chaos Toolkit's.
 
-use crate::Context;
+use crate::args::DiscoverArgs;
+use anyhow::Context as _;
 use chaos_core::experiment::ComponentRef;
-use clap::Args;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// `chaos discover`.
-#[derive(Debug, Args)]
-pub struct DiscoverArgs {
-    /// `builtin:NAME` or the path of a .wasm component.
-    pub component: String,
-    /// Where to write the discovery file.
-    #[arg(long, value_name = "PATH", default_value = "./discovery.json")]
-    pub discovery_path: PathBuf,
-    /// Leave the platform out of the file.
-    #[arg(long)]
-    pub no_system_info: bool,
-}
-
 /// Loads the component and writes what it provides.
-pub async fn discover(args: DiscoverArgs, ctx: &Context) -> ExitCode {
-    let sandbox = match ctx.sandbox() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+///
+/// # Errors
+/// A component that does not load, or a file that cannot be written.
+pub async fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
+    let sandbox = super::sandbox()?;
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = ComponentRef::parse(&args.component, &cwd);
     tracing::info!("Discovering capabilities from {source}");
-    let component = match sandbox.load(&source).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let component = sandbox.load(&source).await?;
     let activities: Vec<Value> = component
         .activities()
         .iter()
@@ -65,10 +45,8 @@ pub async fn discover(args: DiscoverArgs, ctx: &Context) -> ExitCode {
         }],
     });
     let text = serde_json::to_string_pretty(&discovery).expect("JSON serializes");
-    if let Err(e) = std::fs::write(&args.discovery_path, text + "\n") {
-        tracing::error!("cannot write {}: {e}", args.discovery_path.display());
-        return ExitCode::FAILURE;
-    }
+    std::fs::write(&args.discovery_path, text + "\n")
+        .with_context(|| format!("cannot write {}", args.discovery_path.display()))?;
     tracing::info!("Discovery outcome saved in {}", args.discovery_path.display());
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
