@@ -75,7 +75,7 @@ pub struct RunArgs {
     /// Where to write the journal.
     #[arg(long, value_name = "PATH", default_value = "./journal.json")]
     pub journal_path: PathBuf,
-    /// When to play rollbacks (default: unless the run failed or was interrupted).
+    /// When to play rollbacks.
     #[arg(long, value_name = "STRATEGY", value_enum)]
     pub rollback_strategy: Option<RollbackStrategy>,
     /// When to check the steady state (`continously` is accepted with a warning).
