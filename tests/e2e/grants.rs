@@ -271,6 +271,19 @@ fn an_env_grant_exposes_exactly_the_granted_variables() {
 }
 
 #[test]
+fn a_granted_env_variable_takes_its_value_from_a_dotenv_var_file() {
+    let s = Scenario::new();
+    s.experiment(&experiment(json!([read_env(
+        "e",
+        "CHAOS_E2E_DOTENV_ONLY",
+        json!({"env": ["CHAOS_E2E_DOTENV_ONLY"]})
+    )])));
+    s.write("vars.env", "CHAOS_E2E_DOTENV_ONLY=from-dotenv\n");
+    let outcome = s.chaos(&["run", "experiment.json", "--allow-env=CHAOS_E2E_DOTENV_ONLY", "--var-file", "vars.env"]);
+    assert_eq!(outcome.run_of("e")["output"], "from-dotenv", "{}", outcome.log);
+}
+
+#[test]
 fn an_env_grant_the_operator_did_not_allow_stops_the_run() {
     let s = Scenario::new();
     let outcome = s.run_method(json!([read_env("e", "HOME", json!({"env": ["HOME"]}))]), &["--allow-env=PATH"]);
@@ -320,4 +333,37 @@ fn name_lookups_work_only_for_activities_with_a_net_grant() {
     assert_eq!(outcome.run_of("granted")["output"]["connected"], true, "{}", outcome.log);
     let exception = outcome.exception_of("ungranted");
     assert!(exception.contains("resolving localhost"), "{exception}");
+}
+
+/// Runs an empty experiment with `flag`; it must be refused as a usage error.
+fn refused_flag(flag: &str) -> crate::support::Outcome {
+    let s = Scenario::new();
+    let outcome = s.run_method(json!([]), &[flag]);
+    assert_eq!(outcome.code, 2, "{flag}: {}", outcome.log);
+    assert!(outcome.journal.is_none(), "{flag}");
+    outcome
+}
+
+#[test]
+fn an_allow_net_url_is_a_usage_error_naming_the_flag_and_the_value() {
+    let outcome = refused_flag("--allow-net=http://x");
+    assert!(
+        outcome.log.contains("invalid --allow-net value: `http://x` is not a host or host:port"),
+        "{}",
+        outcome.log
+    );
+}
+
+#[test]
+fn an_allow_net_port_out_of_range_is_a_usage_error_naming_the_flag_and_the_value() {
+    let outcome = refused_flag("--allow-net=localhost:99999");
+    assert!(outcome.log.contains("invalid --allow-net value: `localhost:99999`"), "{}", outcome.log);
+}
+
+#[test]
+fn an_empty_allow_entry_is_a_usage_error() {
+    for flag in ["--allow-net=localhost,,example.com", "--allow-read=", "--allow-env=A,"] {
+        let outcome = refused_flag(flag);
+        assert!(outcome.log.contains("value: an empty entry"), "{flag}: {}", outcome.log);
+    }
 }

@@ -115,3 +115,19 @@ fn stderr_and_log_records_are_prefixed_too() {
     assert!(outcome.log.contains("WARNING] [talk] chatter on stderr"), "{}", outcome.log);
     assert!(outcome.log.contains("INFO] [talk] chatter through the log import"), "{}", outcome.log);
 }
+
+#[test]
+fn a_memory_limit_out_of_range_is_a_usage_error_not_a_wrap() {
+    let s = Scenario::new();
+    let outcome = s.run_method(json!([]), &["--memory-limit=18446744073709551615"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.log);
+    assert!(outcome.log.contains("--memory-limit 18446744073709551615 MiB is out of range"), "{}", outcome.log);
+}
+
+#[test]
+fn an_output_limit_out_of_range_is_a_usage_error_not_a_wrap() {
+    let s = Scenario::new();
+    let outcome = s.run_method(json!([]), &["--output-limit=18446744073709551615"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.log);
+    assert!(outcome.log.contains("--output-limit 18446744073709551615 KiB is out of range"), "{}", outcome.log);
+}

@@ -20,6 +20,15 @@ fn a_process_needs_allow_run() {
 }
 
 #[test]
+fn a_process_sees_the_variables_of_a_dotenv_var_file() {
+    let s = Scenario::new();
+    s.experiment(&experiment(json!([process("p", "sh", json!(["-c", "echo $CHAOS_E2E_DOTENV_FOR_PROCESS"]))])));
+    s.write("vars.env", "CHAOS_E2E_DOTENV_FOR_PROCESS=from-dotenv\n");
+    let o = s.chaos(&["run", "experiment.json", "--allow-run=sh", "--var-file", "vars.env"]);
+    assert_eq!(o.run_of("p")["output"]["stdout"], "from-dotenv\n", "{}", o.log);
+}
+
+#[test]
 fn a_process_outputs_its_status_stdout_and_stderr() {
     let s = Scenario::new();
     s.experiment(&experiment(json!([

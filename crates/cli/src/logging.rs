@@ -2,7 +2,8 @@
 //! (`[2026-11-24 15:36:24 INFO] message`) or as JSON lines, optionally also
 //! written to a file at debug level, with secret values masked.
 
-use crate::LogFormat;
+use crate::args::LogFormat;
+use crate::resolve::UsageError;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
@@ -61,8 +62,8 @@ where
 /// debug level.
 ///
 /// # Errors
-/// When the log file cannot be created.
-pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result<(), String> {
+/// [`UsageError::LogFile`] when the log file cannot be created.
+pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result<(), UsageError> {
     let quiet_deps = "cranelift=info,wasmtime=info,hyper=info,hyper_util=info,reqwest=info,rustls=info,h2=info";
     let default = if verbose { format!("debug,{quiet_deps}") } else { "info".to_string() };
     let filter = EnvFilter::try_from_env("CHAOS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
@@ -76,7 +77,7 @@ pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+                .map_err(|source| UsageError::LogFile { path: path.to_path_buf(), source })?;
             let filter = EnvFilter::new(format!("debug,{quiet_deps}"));
             Some(
                 tracing_subscriber::fmt::layer()

@@ -1,29 +1,30 @@
 //! Loading the experiment's `configuration` block into the values that
 //! placeholders refer to: static values as written, `{"type": "env"}`
-//! entries from the environment, converted with `env_var_type`.
+//! entries from the [`HostEnv`], converted with `env_var_type`.
 
+use crate::host_env::HostEnv;
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
 
 /// Evaluates `declarations`; `overrides` (from `--var`) replace a
-/// declaration before it is interpreted.
+/// declaration before it is interpreted; `env` entries read `env`.
 ///
 /// # Errors
 /// An `env` entry whose variable is unset and has no `default` (Chaos
 /// Toolkit's message), or a value that does not convert to `env_var_type`.
-pub fn load(declarations: &Map<String, Value>, overrides: &Mapping) -> Result<Mapping, String> {
+pub fn load(declarations: &Map<String, Value>, overrides: &Mapping, env: &HostEnv) -> Result<Mapping, String> {
     let mut out = Mapping::new();
     for (key, declared) in declarations {
         let declared = overrides.get(key).unwrap_or(declared);
         let value = match declared {
             Value::Object(obj) if obj.get("type").and_then(Value::as_str) == Some("env") => {
                 let var = obj.get("key").and_then(Value::as_str).unwrap_or_default();
-                match std::env::var(var) {
-                    Ok(raw) => match obj.get("env_var_type").and_then(Value::as_str) {
+                match env.var(var) {
+                    Some(raw) => match obj.get("env_var_type").and_then(Value::as_str) {
                         Some(kind) => convert(kind, &raw).map_err(|e| format!("configuration `{key}`: {e}"))?,
                         None => Value::String(raw),
                     },
-                    Err(_) => match obj.get("default") {
+                    None => match obj.get("default") {
                         Some(default) => default.clone(),
                         None => {
                             return Err(format!(
@@ -64,14 +65,14 @@ mod tests {
     #[test]
     fn static_values_pass_through() {
         let decl = json!({"a": 1, "b": {"nested": true}});
-        let out = load(decl.as_object().unwrap(), &Mapping::new()).unwrap();
+        let out = load(decl.as_object().unwrap(), &Mapping::new(), &HostEnv::process()).unwrap();
         assert_eq!(Value::Object(out), decl);
     }
 
     #[test]
     fn a_missing_env_key_without_default_fails_with_the_reference_message() {
         let decl = json!({"a": {"type": "env", "key": "CHAOS_TEST_SURELY_UNSET_VAR"}});
-        let err = load(decl.as_object().unwrap(), &Mapping::new()).unwrap_err();
+        let err = load(decl.as_object().unwrap(), &Mapping::new(), &HostEnv::process()).unwrap_err();
         assert_eq!(
             err,
             "Configuration makes reference to an environment key that does not exist: CHAOS_TEST_SURELY_UNSET_VAR"
@@ -81,8 +82,16 @@ mod tests {
     #[test]
     fn a_missing_env_key_takes_its_default_even_null() {
         let decl = json!({"a": {"type": "env", "key": "CHAOS_TEST_SURELY_UNSET_VAR", "default": null}});
-        let out = load(decl.as_object().unwrap(), &Mapping::new()).unwrap();
+        let out = load(decl.as_object().unwrap(), &Mapping::new(), &HostEnv::process()).unwrap();
         assert_eq!(out["a"], Value::Null);
+    }
+
+    #[test]
+    fn an_env_key_reads_the_overlay_of_the_host_environment() {
+        let decl = json!({"a": {"type": "env", "key": "CHAOS_TEST_FROM_DOTENV", "env_var_type": "int"}});
+        let env = HostEnv::with_overlay([("CHAOS_TEST_FROM_DOTENV".to_string(), "7".to_string())]);
+        let out = load(decl.as_object().unwrap(), &Mapping::new(), &env).unwrap();
+        assert_eq!(out["a"], json!(7));
     }
 
     #[test]
@@ -99,6 +108,6 @@ mod tests {
     fn overrides_replace_the_declaration() {
         let decl = json!({"a": 1});
         let overrides = json!({"a": 2}).as_object().unwrap().clone();
-        assert_eq!(load(decl.as_object().unwrap(), &overrides).unwrap()["a"], json!(2));
+        assert_eq!(load(decl.as_object().unwrap(), &overrides, &HostEnv::process()).unwrap()["a"], json!(2));
     }
 }

@@ -5,6 +5,7 @@
 //! ([`validation`]), what activities request and what the operator allows
 //! ([`grants`]), `${name}` substitution ([`substitution`]), tolerance
 //! evaluation ([`tolerance`]), configuration, secrets and `--var` values,
+//! the environment experiments see ([`host_env`]),
 //! settings, the run strategies ([`strategy`]), the journal ([`journal`]),
 //! the discovery file ([`discovery`]) and experiment scaffolding from it
 //! ([`scaffold`]).
@@ -32,6 +33,7 @@ pub mod configuration;
 pub mod discovery;
 pub mod experiment;
 pub mod grants;
+pub mod host_env;
 pub mod journal;
 pub mod scaffold;
 pub mod secrets;

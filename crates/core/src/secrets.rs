@@ -6,6 +6,7 @@
 //! Secret values are masked (`***`) in journals and logs unless the
 //! operator asks otherwise: [`mask`].
 
+use crate::host_env::HostEnv;
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
 
@@ -13,31 +14,31 @@ use serde_json::{Map, Value};
 pub type Secrets = Map<String, Value>;
 
 /// Loads `declared` secrets; a scope in `overrides` (from a var file)
-/// replaces the declared one.
+/// replaces the declared one; env secrets read `env`.
 ///
 /// # Errors
 /// An env secret whose variable is unset (Chaos Toolkit's message), or a
 /// Vault secret.
-pub fn load(declared: &Map<String, Value>, overrides: &Map<String, Value>) -> Result<Secrets, String> {
+pub fn load(declared: &Map<String, Value>, overrides: &Map<String, Value>, env: &HostEnv) -> Result<Secrets, String> {
     let mut out = Secrets::new();
     for (scope, value) in declared {
         let loaded = match overrides.get(scope) {
             Some(replacement) => replacement.clone(),
-            None => resolve(value, scope)?,
+            None => resolve(value, scope, env)?,
         };
         out.insert(scope.clone(), loaded);
     }
     Ok(out)
 }
 
-fn resolve(value: &Value, at: &str) -> Result<Value, String> {
+fn resolve(value: &Value, at: &str, env: &HostEnv) -> Result<Value, String> {
     let Value::Object(obj) = value else { return Ok(value.clone()) };
     match obj.get("type").and_then(Value::as_str) {
         Some("env") => {
             let var = obj.get("key").and_then(Value::as_str).unwrap_or_default();
-            std::env::var(var)
+            env.var(var)
                 .map(Value::String)
-                .map_err(|_| format!("Secrets make reference to an environment key that does not exist: {var}"))
+                .ok_or_else(|| format!("Secrets make reference to an environment key that does not exist: {var}"))
         }
         Some("vault") => Err(format!(
             "secret `{at}` comes from Vault, which this engine does not support; use an env secret ({{\"type\": \"env\", \"key\": \"VAR\"}})"
@@ -45,7 +46,7 @@ fn resolve(value: &Value, at: &str) -> Result<Value, String> {
         _ => {
             let mut resolved = Map::new();
             for (k, v) in obj {
-                resolved.insert(k.clone(), resolve(v, &format!("{at}.{k}"))?);
+                resolved.insert(k.clone(), resolve(v, &format!("{at}.{k}"), env)?);
             }
             Ok(Value::Object(resolved))
         }
@@ -117,14 +118,22 @@ mod tests {
     #[test]
     fn env_secrets_resolve_and_missing_ones_fail_with_the_reference_message() {
         let declared = json!({"s": {"token": {"type": "env", "key": "CHAOS_TEST_SURELY_UNSET"}}});
-        let err = load(declared.as_object().unwrap(), &Map::new()).unwrap_err();
+        let err = load(declared.as_object().unwrap(), &Map::new(), &HostEnv::process()).unwrap_err();
         assert_eq!(err, "Secrets make reference to an environment key that does not exist: CHAOS_TEST_SURELY_UNSET");
+    }
+
+    #[test]
+    fn env_secrets_read_the_overlay_of_the_host_environment() {
+        let declared = json!({"s": {"token": {"type": "env", "key": "CHAOS_TEST_SECRET_FROM_DOTENV"}}});
+        let env = HostEnv::with_overlay([("CHAOS_TEST_SECRET_FROM_DOTENV".to_string(), "hunter22".to_string())]);
+        let loaded = load(declared.as_object().unwrap(), &Map::new(), &env).unwrap();
+        assert_eq!(loaded["s"]["token"], json!("hunter22"));
     }
 
     #[test]
     fn vault_secrets_are_refused_clearly() {
         let declared = json!({"s": {"db": {"type": "vault", "path": "secret/db"}}});
-        let err = load(declared.as_object().unwrap(), &Map::new()).unwrap_err();
+        let err = load(declared.as_object().unwrap(), &Map::new(), &HostEnv::process()).unwrap_err();
         assert!(err.contains("secret `s.db` comes from Vault"), "{err}");
     }
 

@@ -3,11 +3,24 @@
 
 use crate::experiment::ActivityKind;
 use crate::journal::RunStatus;
-use std::fmt;
-use std::str::FromStr;
+use strum::VariantNames;
+
+/// A strategy name that is not one of the known ones, in the settings or in
+/// an experiment's `runtime` block (the command line rejects them itself).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StrategyError {
+    /// Not a [`RollbackStrategy`].
+    #[error("unknown rollback strategy '{0}' ({list})", list = RollbackStrategy::VARIANTS.join(", "))]
+    Rollback(String),
+    /// Not a [`HypothesisStrategy`].
+    #[error("unknown hypothesis strategy '{0}' ({list})", list = HypothesisStrategy::VARIANTS.join(", "))]
+    Hypothesis(String),
+}
 
 /// When rollbacks are played (`--rollback-strategy`, `runtime.rollbacks.strategy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString, strum::Display, strum::VariantNames)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RollbackStrategy {
     /// Unless the run failed or was interrupted (Chaos Toolkit's default).
     #[default]
@@ -30,36 +43,21 @@ impl RollbackStrategy {
             RollbackStrategy::Deviated => deviated,
         }
     }
-}
 
-impl FromStr for RollbackStrategy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "default" => Self::Default,
-            "always" => Self::Always,
-            "never" => Self::Never,
-            "deviated" => Self::Deviated,
-            other => return Err(format!("unknown rollback strategy '{other}' (default, always, never, deviated)")),
-        })
-    }
-}
-
-impl fmt::Display for RollbackStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Default => "default",
-            Self::Always => "always",
-            Self::Never => "never",
-            Self::Deviated => "deviated",
-        })
+    /// Parses a strategy name from the settings or a `runtime` block.
+    ///
+    /// # Errors
+    /// [`StrategyError::Rollback`] for an unknown name.
+    pub fn parse(s: &str) -> Result<Self, StrategyError> {
+        s.parse().map_err(|_| StrategyError::Rollback(s.to_string()))
     }
 }
 
 /// When the steady-state hypothesis is checked (`--hypothesis-strategy`,
 /// `runtime.hypothesis.strategy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString, strum::Display, strum::VariantNames)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum HypothesisStrategy {
     /// Before and after the method.
     #[default]
@@ -71,12 +69,20 @@ pub enum HypothesisStrategy {
     /// Repeatedly while the method runs.
     DuringMethodOnly,
     /// Before, during and after the method.
+    #[strum(to_string = "continuously", serialize = "continously")]
+    #[cfg_attr(feature = "clap", value(alias = HypothesisStrategy::DEPRECATED_CONTINUOUSLY))]
     Continuously,
-    /// Never (only from a `runtime` block or settings, as in Chaos Toolkit).
+    /// Never (meant for a `runtime` block or settings, as in Chaos Toolkit;
+    /// accepted but not listed on the command line).
+    #[cfg_attr(feature = "clap", value(hide = true))]
     Skip,
 }
 
 impl HypothesisStrategy {
+    /// Chaos Toolkit's old spelling of `continuously`, still accepted with a
+    /// deprecation warning.
+    pub const DEPRECATED_CONTINUOUSLY: &'static str = "continously";
+
     /// Whether the hypothesis runs before the method.
     pub fn before(self) -> bool {
         matches!(self, Self::Default | Self::BeforeMethodOnly | Self::Continuously)
@@ -96,40 +102,22 @@ impl HypothesisStrategy {
     /// accepted and reported as deprecated in the returned flag.
     ///
     /// # Errors
-    /// An unknown name.
-    pub fn parse(s: &str) -> Result<(Self, bool), String> {
-        Ok(match s {
-            "default" => (Self::Default, false),
-            "before-method-only" => (Self::BeforeMethodOnly, false),
-            "after-method-only" => (Self::AfterMethodOnly, false),
-            "during-method-only" => (Self::DuringMethodOnly, false),
-            "continuously" => (Self::Continuously, false),
-            "continously" => (Self::Continuously, true),
-            "skip" => (Self::Skip, false),
-            other => {
-                return Err(format!(
-                    "unknown hypothesis strategy '{other}' (default, before-method-only, after-method-only, during-method-only, continuously, skip)"
-                ));
-            }
-        })
+    /// [`StrategyError::Hypothesis`] for an unknown name.
+    pub fn parse(s: &str) -> Result<(Self, bool), StrategyError> {
+        let strategy = s.parse().map_err(|_| StrategyError::Hypothesis(s.to_string()))?;
+        Ok((strategy, s == Self::DEPRECATED_CONTINUOUSLY))
     }
-}
 
-impl fmt::Display for HypothesisStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Default => "default",
-            Self::BeforeMethodOnly => "before-method-only",
-            Self::AfterMethodOnly => "after-method-only",
-            Self::DuringMethodOnly => "during-method-only",
-            Self::Continuously => "continuously",
-            Self::Skip => "skip",
-        })
+    /// Logs the deprecation warning for the old `continously` spelling.
+    pub fn warn_deprecated_spelling() {
+        tracing::warn!("The 'continously' hypothesis strategy is deprecated: spell it 'continuously'");
     }
 }
 
 /// A dry run (`--dry`): which activities are not really run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Dry {
     /// Probes are not called, their pauses skipped, tolerances not checked.
     Probes,
@@ -164,42 +152,23 @@ impl Dry {
 
     /// The journal / CLI spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Dry::Probes => "probes",
-            Dry::Actions => "actions",
-            Dry::Activities => "activities",
-            Dry::Pause => "pause",
-        }
-    }
-}
-
-impl FromStr for Dry {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "probes" => Dry::Probes,
-            "actions" => Dry::Actions,
-            "activities" => Dry::Activities,
-            "pause" => Dry::Pause,
-            other => return Err(format!("unknown dry mode '{other}' (probes, actions, activities, pause)")),
-        })
+        self.into()
     }
 }
 
 /// The strategies a run uses, resolved with Chaos Toolkit's precedence:
 /// settings, then the experiment's `runtime` block (if the experiment has
 /// one, *both* strategies come from it, a missing one being `default`), then
-/// the command line.
+/// the command line. A name that the command line overrides is not checked.
 ///
 /// # Errors
-/// An unknown strategy name in the settings, the experiment or the flags.
+/// An unknown strategy name in the settings or the experiment.
 pub fn resolve(
     settings: &crate::settings::Settings,
     runtime: Option<&serde_json::Value>,
     cli_rollbacks: Option<RollbackStrategy>,
-    cli_hypothesis: Option<&str>,
-) -> Result<(RollbackStrategy, HypothesisStrategy), String> {
+    cli_hypothesis: Option<HypothesisStrategy>,
+) -> Result<(RollbackStrategy, HypothesisStrategy), StrategyError> {
     let mut rollbacks = settings.get_str("runtime.rollbacks.strategy").unwrap_or("default").to_string();
     let mut hypothesis = settings.get_str("runtime.hypothesis.strategy").unwrap_or("default").to_string();
     if let Some(runtime) = runtime.filter(|r| r.is_object()) {
@@ -209,12 +178,18 @@ pub fn resolve(
     }
     let rollbacks = match cli_rollbacks {
         Some(r) => r,
-        None => rollbacks.parse()?,
+        None => RollbackStrategy::parse(&rollbacks)?,
     };
-    let (hypothesis, deprecated) = HypothesisStrategy::parse(cli_hypothesis.unwrap_or(&hypothesis))?;
-    if deprecated {
-        tracing::warn!("The 'continously' hypothesis strategy is deprecated: spell it 'continuously'");
-    }
+    let hypothesis = match cli_hypothesis {
+        Some(h) => h,
+        None => {
+            let (h, deprecated) = HypothesisStrategy::parse(&hypothesis)?;
+            if deprecated {
+                HypothesisStrategy::warn_deprecated_spelling();
+            }
+            h
+        }
+    };
     Ok((rollbacks, hypothesis))
 }
 
@@ -270,11 +245,36 @@ mod tests {
             Ok((RollbackStrategy::Default, HypothesisStrategy::Skip))
         );
         assert_eq!(
-            resolve(&settings, Some(&runtime), Some(RollbackStrategy::Never), Some("after-method-only")),
+            resolve(
+                &settings,
+                Some(&runtime),
+                Some(RollbackStrategy::Never),
+                Some(HypothesisStrategy::AfterMethodOnly)
+            ),
             Ok((RollbackStrategy::Never, HypothesisStrategy::AfterMethodOnly))
         );
         let bad = serde_json::json!({"hypothesis": {"strategy": "sometimes"}});
         assert!(resolve(&settings, Some(&bad), None, None).is_err());
+    }
+
+    #[test]
+    fn unknown_names_are_reported_with_the_known_ones() {
+        assert_eq!(
+            RollbackStrategy::parse("sometimes").unwrap_err().to_string(),
+            "unknown rollback strategy 'sometimes' (default, always, never, deviated)"
+        );
+        assert_eq!(
+            HypothesisStrategy::parse("sometimes").unwrap_err().to_string(),
+            "unknown hypothesis strategy 'sometimes' (default, before-method-only, after-method-only, during-method-only, continuously, skip)"
+        );
+    }
+
+    #[test]
+    fn strategies_and_dry_modes_are_spelled_in_kebab_case() {
+        assert_eq!(HypothesisStrategy::BeforeMethodOnly.to_string(), "before-method-only");
+        assert_eq!(HypothesisStrategy::Continuously.to_string(), "continuously");
+        assert_eq!(RollbackStrategy::parse("deviated"), Ok(RollbackStrategy::Deviated));
+        assert_eq!(Dry::Activities.as_str(), "activities");
     }
 
     #[test]

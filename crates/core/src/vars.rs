@@ -3,9 +3,11 @@
 //!
 //! Precedence, as in Chaos Toolkit: var files in order (later files win),
 //! then `--var`. A `.env` file (any extension other than json/yaml/yml, or
-//! one that parses to nothing) sets process environment variables instead.
+//! one that parses to nothing) adds environment variables to the overlay of
+//! the run's [`HostEnv`] instead; the process environment is left alone.
 
 use crate::configuration::convert;
+use crate::host_env::HostEnv;
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -17,8 +19,9 @@ pub struct Vars {
     pub configuration: Mapping,
     /// Secret scopes that replace the experiment's.
     pub secrets: Map<String, Value>,
-    /// Environment variables to set (from `.env` files).
-    pub env: Vec<(String, String)>,
+    /// The environment the experiment sees: the process environment with
+    /// the variables of `.env` files on top.
+    pub env: HostEnv,
 }
 
 /// Parses one `--var` value.
@@ -48,9 +51,11 @@ pub fn parse_var(text: &str) -> Result<(String, Value), String> {
 /// A missing or unparsable file, or an invalid `--var`.
 pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, String> {
     let mut out = Vars::default();
+    let mut env = Vec::new();
     for file in var_files {
-        load_file(file.as_ref(), &mut out)?;
+        load_file(file.as_ref(), &mut out, &mut env)?;
     }
+    out.env = HostEnv::with_overlay(env);
     for var in vars {
         let (key, value) = parse_var(var)?;
         out.configuration.insert(key, value);
@@ -58,7 +63,7 @@ pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, 
     Ok(out)
 }
 
-fn load_file(path: &Path, out: &mut Vars) -> Result<(), String> {
+fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Result<(), String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read the var file {}: {e}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -80,13 +85,13 @@ fn load_file(path: &Path, out: &mut Vars) -> Result<(), String> {
             }
             Ok(())
         }
-        Some(Value::Null) | None => load_env(&text, path, out),
-        Some(Value::Object(_)) => load_env(&text, path, out),
+        Some(Value::Null) | None => load_env(&text, path, env),
+        Some(Value::Object(_)) => load_env(&text, path, env),
         Some(_) => Err(format!("the var file {} must be a mapping", path.display())),
     }
 }
 
-fn load_env(text: &str, path: &Path, out: &mut Vars) -> Result<(), String> {
+fn load_env(text: &str, path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -101,7 +106,7 @@ fn load_env(text: &str, path: &Path, out: &mut Vars) -> Result<(), String> {
             .and_then(|v| v.strip_suffix('"'))
             .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
             .unwrap_or(value);
-        out.env.push((key.trim().to_string(), value.to_string()));
+        out.push((key.trim().to_string(), value.to_string()));
     }
     Ok(())
 }
@@ -132,11 +137,24 @@ mod tests {
     }
 
     #[test]
-    fn other_files_are_dotenv_files() {
+    fn other_files_are_dotenv_files_that_overlay_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join(".env");
-        std::fs::write(&f, "# comment\nA=1\nexport B=\"two words\"\n").unwrap();
+        std::fs::write(&f, "# comment\nCHAOS_TEST_A=1\nexport CHAOS_TEST_B=\"two words\"\n").unwrap();
         let vars = collect(&[], &[f]).unwrap();
-        assert_eq!(vars.env, vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
+        assert_eq!(vars.env.var("CHAOS_TEST_A").as_deref(), Some("1"));
+        assert_eq!(vars.env.var("CHAOS_TEST_B").as_deref(), Some("two words"));
+        assert_eq!(std::env::var("CHAOS_TEST_A").ok(), None, "the process environment is left alone");
+    }
+
+    #[test]
+    fn a_later_dotenv_file_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first.env");
+        std::fs::write(&first, "CHAOS_TEST_C=first\n").unwrap();
+        let second = dir.path().join("second.env");
+        std::fs::write(&second, "CHAOS_TEST_C=second\n").unwrap();
+        let vars = collect(&[], &[first, second]).unwrap();
+        assert_eq!(vars.env.var("CHAOS_TEST_C").as_deref(), Some("second"));
     }
 }

@@ -53,23 +53,21 @@ pub enum PrepareError {
 /// # Errors
 /// [`PrepareError`]: one line naming the activity (where there is one) and the cause.
 pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) -> Result<Prepared, PrepareError> {
-    let loaded = crate::load_source(source, options.verify_tls, &options.settings).await?;
+    let loaded = crate::load_source(source, options.verify_tls, &options.settings, &options.vars.env).await?;
     tracing::info!("Validating the experiment's syntax");
     let mode = if options.no_validation { validation::Mode::Lenient } else { validation::Mode::Strict };
     let experiment = validation::validate_with(&loaded.document, &loaded.base_dir, &options.vars, mode)?;
-    let configuration =
-        configuration::load(&experiment.configuration, &options.vars.configuration).map_err(ValidationError::new)?;
-    let secrets = secrets::load(&experiment.secrets, &options.vars.secrets).map_err(ValidationError::new)?;
+    let configuration = configuration::load(&experiment.configuration, &options.vars.configuration, &options.vars.env)
+        .map_err(ValidationError::new)?;
+    let secrets =
+        secrets::load(&experiment.secrets, &options.vars.secrets, &options.vars.env).map_err(ValidationError::new)?;
     let mapping = secrets::mapping(&configuration, &secrets);
     if options.no_validation {
         tracing::warn!("Skipping the component checks (--no-validation)");
     } else {
         // Dynamic configuration is computed at run start: leave its
         // placeholders as they are while checking arguments.
-        let mut static_mapping = mapping.clone();
-        for (key, _) in &experiment.dynamic_configuration {
-            static_mapping.remove(key);
-        }
+        let static_mapping = without_dynamic_keys(&experiment, &mapping);
         crate::components::check_components(&experiment, sandbox, &static_mapping).await?;
     }
     tracing::info!("Experiment looks valid");

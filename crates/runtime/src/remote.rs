@@ -4,18 +4,25 @@
 //! entry for the host), and the response's Content-Type picks the parser.
 
 use chaos_core::experiment::load::{LoadError, Source, load, parse_json, parse_yaml};
+use chaos_core::host_env::HostEnv;
 use chaos_core::settings::Settings;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use std::path::Path;
 
-/// Loads the experiment at `source`: an http(s) URL, or a file path.
+/// Loads the experiment at `source`: an http(s) URL, or a file path. The
+/// loader's token is read from `env`.
 ///
 /// # Errors
 /// As [`load`] and fetching from a URL, or an unsupported URL scheme.
-pub async fn load_source(source: &str, verify_tls: bool, settings: &Settings) -> Result<Source, LoadError> {
+pub async fn load_source(
+    source: &str,
+    verify_tls: bool,
+    settings: &Settings,
+    env: &HostEnv,
+) -> Result<Source, LoadError> {
     let lower = source.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return fetch(source, verify_tls, settings).await;
+        return fetch(source, verify_tls, settings, env).await;
     }
     let path = Path::new(source);
     if !path.exists()
@@ -32,7 +39,7 @@ pub async fn load_source(source: &str, verify_tls: bool, settings: &Settings) ->
 ///
 /// # Errors
 /// A failed request, a non-200 answer, or a body that does not parse.
-pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings) -> Result<Source, LoadError> {
+pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings, env: &HostEnv) -> Result<Source, LoadError> {
     let fail = |m: String| LoadError::Fetch(m);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
@@ -41,7 +48,7 @@ pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings) -> Result<S
         .map_err(|e| fail(e.to_string()))?;
     let parsed = reqwest::Url::parse(url).map_err(|e| fail(format!("invalid URL {url}: {e}")))?;
     let mut request = client.get(parsed.clone()).header(ACCEPT, "application/json, application/x-yaml");
-    if let Ok(token) = std::env::var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN") {
+    if let Some(token) = env.var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN") {
         request = request.header(AUTHORIZATION, format!("bearer {token}"));
     } else if let Some(auth) = parsed.host_str().and_then(|host| {
         let netloc = match parsed.port() {

@@ -27,6 +27,7 @@ use crate::runner::{
 use chaos_core::grants::Permissions;
 use chaos_core::journal::Journal;
 use chaos_core::settings::Settings;
+use chaos_core::strategy::StrategyError;
 use chaos_core::vars::Vars;
 use chaos_sandbox::{Limits, Sandbox};
 use std::path::PathBuf;
@@ -39,8 +40,8 @@ pub enum SessionError {
     #[error(transparent)]
     Prepare(#[from] PrepareError),
     /// A strategy in the settings or the experiment's `runtime` block is unknown.
-    #[error("{0}")]
-    Strategy(String),
+    #[error(transparent)]
+    Strategy(#[from] StrategyError),
     /// It asks for grants the operator did not allow.
     #[error(transparent)]
     Grants(#[from] GrantsRefused),
@@ -107,10 +108,8 @@ impl Session {
     /// configuration probes when the refused request depended on them).
     pub async fn run(&self, prepared: Prepared) -> Result<RunOutcome, SessionError> {
         let runtime = prepared.experiment.document.get("runtime");
-        let hypothesis = self.hypothesis_strategy.map(|h| h.to_string());
         let (rollback_strategy, hypothesis_strategy) =
-            resolve_strategies(&self.prepare.settings, runtime, self.rollback_strategy, hypothesis.as_deref())
-                .map_err(SessionError::Strategy)?;
+            resolve_strategies(&self.prepare.settings, runtime, self.rollback_strategy, self.hypothesis_strategy)?;
         let options = RunOptions { rollback_strategy, hypothesis_strategy, ..self.options.clone() };
 
         let factory = ProviderFactory::new(
@@ -119,7 +118,8 @@ impl Session {
             self.limits,
             self.base_dir.clone(),
             self.verify_tls,
-        );
+        )
+        .with_host_env(self.prepare.vars.env.clone());
         let known = prepared.static_mapping();
         let plan = Plan::new(prepared.experiment, &factory).await.check(&self.permissions, &known)?;
         let runner = Runner::new(options, self.listeners.clone());

@@ -11,6 +11,7 @@ use super::output::{GuestLog, Stream};
 use super::state::ActivityState;
 use super::{env, fs};
 use chaos_core::grants::Grants;
+use chaos_core::host_env::HostEnv;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,16 +33,20 @@ pub struct CallOptions {
     pub base_dir: PathBuf,
     /// Resource limits.
     pub limits: Limits,
+    /// Where granted environment variables take their values.
+    pub env: HostEnv,
 }
 
 impl CallOptions {
-    /// No grants, default limits, relative paths against the current directory.
+    /// No grants, default limits, relative paths against the current
+    /// directory, environment values from the process.
     pub fn new(activity: impl Into<String>) -> Self {
         Self {
             activity: activity.into(),
             grants: Grants::default(),
             base_dir: std::env::current_dir().unwrap_or_default(),
             limits: Limits::default(),
+            env: HostEnv::process(),
         }
     }
 }
@@ -169,7 +174,7 @@ async fn new_store(engine: &Engine, options: &CallOptions) -> Result<Store<Activ
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(log.stream(Stream::Stdout)).stderr(log.stream(Stream::Stderr));
     fs::apply(&options.grants, &options.base_dir, &mut wasi).map_err(CallError::Grant)?;
-    env::apply(&options.grants.env, &mut wasi);
+    env::apply(&options.grants.env, &options.env, &mut wasi);
     let net = NetPolicy::resolve(&options.grants.net).await.map_err(CallError::Grant)?;
     net.apply(&mut wasi);
     let state = ActivityState {

@@ -24,8 +24,9 @@ pub enum LoadError {
     /// Neither `.json`, `.yaml` nor `.yml`.
     #[error("{0}: only files with json, yaml or yml extensions are supported")]
     Extension(String),
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    /// The file could not be read (the cause is the error's source, so
+    /// `{:#}` shows it once).
+    #[error("cannot read {path}")]
     Io {
         /// The file.
         path: String,

@@ -117,13 +117,13 @@ pub fn validate_with(
         Some(Value::Object(c)) => c.clone(),
         Some(_) => return Err(ValidationError::new("experiment configuration must be a mapping")),
     };
-    configuration::load(&configuration, &overrides.configuration).map_err(ValidationError::new)?;
+    configuration::load(&configuration, &overrides.configuration, &overrides.env).map_err(ValidationError::new)?;
     let secrets = match doc.get("secrets") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(s)) => s.clone(),
         Some(_) => return Err(ValidationError::new("experiment secrets must be a mapping of scopes")),
     };
-    crate::secrets::load(&secrets, &overrides.secrets).map_err(ValidationError::new)?;
+    crate::secrets::load(&secrets, &overrides.secrets, &overrides.env).map_err(ValidationError::new)?;
 
     let ctx = activity::Context { base_dir };
     let mut dynamic_configuration = Vec::new();

@@ -14,6 +14,7 @@ mod wasm;
 
 use chaos_core::experiment::{Activity, Provider as Declared};
 use chaos_core::grants::{Grants, Permissions};
+use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::Mapping;
 use chaos_sandbox::{Limits, Sandbox};
 use serde_json::Value;
@@ -112,6 +113,7 @@ pub struct ProviderFactory {
     permissions: Arc<Permissions>,
     limits: Limits,
     base_dir: PathBuf,
+    env: HostEnv,
     http: Arc<http::HttpClients>,
 }
 
@@ -128,7 +130,14 @@ impl ProviderFactory {
         verify_tls: bool,
     ) -> Self {
         let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
-        Self { sandbox, permissions, limits, base_dir, http }
+        Self { sandbox, permissions, limits, base_dir, env: HostEnv::process(), http }
+    }
+
+    /// Granted environment variables and process providers see `env` (by
+    /// default, the process environment).
+    pub fn with_host_env(mut self, env: HostEnv) -> Self {
+        self.env = env;
+        self
     }
 
     /// The operator's permissions these providers are bound by.
@@ -143,12 +152,23 @@ impl ProviderFactory {
     pub async fn plan(&self, activity: &Activity) -> Arc<dyn Provider> {
         match &activity.provider {
             Declared::Wasm(p) => Arc::new(
-                wasm::WasmCall::plan(&self.sandbox, &activity.name, p, self.limits, self.base_dir.clone()).await,
+                wasm::WasmCall::plan(
+                    &self.sandbox,
+                    &activity.name,
+                    p,
+                    self.limits,
+                    self.base_dir.clone(),
+                    self.env.clone(),
+                )
+                .await,
             ),
             Declared::Http(p) => Arc::new(http::HttpCall::new(p.clone(), self.http.clone(), self.limits.timeout)),
-            Declared::Process(p) => {
-                Arc::new(process::ProcessCall::new(p.clone(), self.limits.timeout, self.base_dir.clone()))
-            }
+            Declared::Process(p) => Arc::new(process::ProcessCall::new(
+                p.clone(),
+                self.limits.timeout,
+                self.base_dir.clone(),
+                self.env.clone(),
+            )),
             Declared::Unresolved(reference) => Arc::new(Unresolved(reference.clone())),
         }
     }

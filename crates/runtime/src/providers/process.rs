@@ -5,6 +5,7 @@
 use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
 use chaos_core::experiment::{ProcessArguments, ProcessProvider, Provider as Declared};
 use chaos_core::grants::resolve_program;
+use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, python_str, render, substitute};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -15,13 +16,15 @@ pub struct ProcessCall {
     declared: ProcessProvider,
     default_timeout: Duration,
     base_dir: PathBuf,
+    env: HostEnv,
 }
 
 impl ProcessCall {
-    /// Runs `declared`'s program, relative paths against `base_dir`;
+    /// Runs `declared`'s program, relative paths against `base_dir`, in
+    /// the process environment with `env`'s overlay on top;
     /// `default_timeout` applies when the provider sets none.
-    pub fn new(declared: ProcessProvider, default_timeout: Duration, base_dir: PathBuf) -> Self {
-        Self { declared, default_timeout, base_dir }
+    pub fn new(declared: ProcessProvider, default_timeout: Duration, base_dir: PathBuf, env: HostEnv) -> Self {
+        Self { declared, default_timeout, base_dir, env }
     }
 }
 
@@ -35,7 +38,7 @@ impl Provider for ProcessCall {
     }
 
     fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a> {
-        Box::pin(run(call, &self.declared, self.default_timeout, &self.base_dir))
+        Box::pin(run(call, &self.declared, self.default_timeout, &self.base_dir, &self.env))
     }
 
     fn configuration_value(&self, output: Value) -> Option<Value> {
@@ -50,6 +53,7 @@ async fn run(
     provider: &ProcessProvider,
     default_timeout: Duration,
     base_dir: &std::path::Path,
+    env: &HostEnv,
 ) -> Result<Value, ActivityFailed> {
     let Call { name, mapping, has_tolerance, .. } = call;
     let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
@@ -70,7 +74,7 @@ async fn run(
             c
         }
     };
-    command.kill_on_drop(true).stdin(std::process::Stdio::null());
+    command.kill_on_drop(true).stdin(std::process::Stdio::null()).envs(env.overlay());
     let timeout = provider.timeout.map(Duration::from_secs_f64).unwrap_or(default_timeout);
     let output = match tokio::time::timeout(timeout, command.output()).await {
         Err(_) => return Err(fail("process activity took too long to complete".into())),

@@ -2,6 +2,7 @@
 
 use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
 use chaos_core::experiment::WasmProvider;
+use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, resolve_arguments};
 use chaos_sandbox::{CallOptions, Limits, LoadedComponent, Sandbox};
 use std::path::PathBuf;
@@ -19,13 +20,15 @@ pub struct WasmCall {
 }
 
 impl WasmCall {
-    /// Loads the component of activity `name`.
+    /// Loads the component of activity `name`; granted environment
+    /// variables take their values from `env`.
     pub async fn plan(
         sandbox: &Arc<Sandbox>,
         name: &str,
         declared: &WasmProvider,
         mut limits: Limits,
         base_dir: PathBuf,
+        env: HostEnv,
     ) -> Self {
         let ready = sandbox
             .load(&declared.source)
@@ -34,7 +37,8 @@ impl WasmCall {
         if let Some(secs) = declared.timeout {
             limits.timeout = Duration::from_secs_f64(secs);
         }
-        let options = CallOptions { activity: name.to_string(), grants: declared.grants.clone(), base_dir, limits };
+        let options =
+            CallOptions { activity: name.to_string(), grants: declared.grants.clone(), base_dir, limits, env };
         Self { sandbox: sandbox.clone(), declared: declared.clone(), ready, options }
     }
 }

@@ -1,32 +1,16 @@
 //! `chaos info core|extensions|settings`.
 
-use crate::Context;
+use crate::args::{InfoArgs, InfoTarget};
+use crate::resolve::Context;
 use chaos_core::experiment::ComponentRef;
 use chaos_sandbox::Sandbox;
-use clap::{Args, ValueEnum};
 use std::process::ExitCode;
 
-/// `chaos info`.
-#[derive(Debug, Args)]
-pub struct InfoArgs {
-    /// What to show.
-    #[arg(value_enum)]
-    pub target: InfoTarget,
-}
-
-/// `chaos info` targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InfoTarget {
-    /// Versions.
-    Core,
-    /// Built-in components and compiled components in the cache.
-    Extensions,
-    /// The settings file.
-    Settings,
-}
-
 /// Prints the requested information on stdout.
-pub async fn info(args: InfoArgs, ctx: &Context) -> ExitCode {
+///
+/// # Errors
+/// When the sandbox cannot start (`extensions`).
+pub async fn info(args: InfoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.target {
         InfoTarget::Core => {
             println!("NAME                VERSION");
@@ -36,10 +20,7 @@ pub async fn info(args: InfoArgs, ctx: &Context) -> ExitCode {
             println!("wit                 chaos:activity@0.1.0");
         }
         InfoTarget::Extensions => {
-            let sandbox = match ctx.sandbox() {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
+            let sandbox = super::sandbox()?;
             println!("{:<16} {:<8} {:<8} DESCRIPTION", "NAME", "TYPE", "FUNC");
             for name in chaos_builtins::names() {
                 let source = ComponentRef::Builtin(name.to_string());
@@ -75,5 +56,5 @@ pub async fn info(args: InfoArgs, ctx: &Context) -> ExitCode {
             print!("{yaml}");
         }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

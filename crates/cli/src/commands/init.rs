@@ -1,48 +1,13 @@
 //! `chaos init`: an experiment from a discovery file, interactively in a
 //! terminal, from flags otherwise.
 
+use crate::args::InitArgs;
+use anyhow::Context as _;
 use chaos_core::discovery::Discovery;
 use chaos_core::scaffold::{self, Chosen, Offer, Prompter, value_of};
-use clap::Args;
 use serde_json::{Map, Value};
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// `chaos init`.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// The discovery file (`chaos discover` writes it).
-    #[arg(long, value_name = "PATH", default_value = "./discovery.json")]
-    pub discovery_path: PathBuf,
-    /// Where to write the experiment.
-    #[arg(long, value_name = "PATH", default_value = "./experiment.json")]
-    pub experiment_path: PathBuf,
-    /// Ask questions even when stdin is not a terminal (scripted answers).
-    #[arg(long)]
-    pub interactive: bool,
-    /// Title (non-interactive mode).
-    #[arg(long)]
-    pub title: Option<String>,
-    /// Description (non-interactive mode).
-    #[arg(long)]
-    pub description: Option<String>,
-    /// Steady-state probes, by activity name: `NAME` or `NAME=TOLERANCE` (JSON; default true).
-    #[arg(long = "hypothesis", value_name = "NAME[=TOLERANCE]")]
-    pub hypothesis: Vec<String>,
-    /// Method activities, by name, in order.
-    #[arg(long = "method", value_name = "NAME")]
-    pub method: Vec<String>,
-    /// Rollback actions, by name, in order.
-    #[arg(long = "rollback", value_name = "NAME")]
-    pub rollbacks: Vec<String>,
-    /// An argument for every use of an activity: `NAME.ARG=VALUE` (VALUE parsed as JSON when it can be).
-    #[arg(long = "arg", value_name = "NAME.ARG=VALUE")]
-    pub args: Vec<String>,
-    /// A grant for every use of an activity: `NAME.KIND=VALUE` (KIND: read, write, net, env).
-    #[arg(long = "grant", value_name = "NAME.KIND=VALUE")]
-    pub grants: Vec<String>,
-}
 
 struct Terminal;
 
@@ -67,37 +32,24 @@ impl Prompter for Terminal {
 }
 
 /// Builds and writes the experiment.
-pub fn run(args: InitArgs) -> ExitCode {
-    let fail = |m: String| {
-        tracing::error!("{m}");
-        ExitCode::FAILURE
-    };
-    let discovery = match Discovery::read(&args.discovery_path) {
-        Ok(d) => d,
-        Err(e) => return fail(e.to_string()),
-    };
-    let offers = match scaffold::offers(&discovery) {
-        Ok(o) => o,
-        Err(e) => return fail(e.to_string()),
-    };
+///
+/// # Errors
+/// A missing or malformed discovery file, incomplete answers or flags, or
+/// an experiment file that cannot be written.
+pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let discovery = Discovery::read(&args.discovery_path)?;
+    let offers = scaffold::offers(&discovery)?;
     let interactive = args.interactive || (args.title.is_none() && std::io::stdin().is_terminal());
     let document = if interactive {
-        match scaffold::interview(&mut Terminal, &offers) {
-            Some(doc) => doc,
-            None => return fail("input ended before the experiment was complete".into()),
-        }
+        scaffold::interview(&mut Terminal, &offers).context("input ended before the experiment was complete")?
     } else {
-        match from_flags(&args, &offers) {
-            Ok(doc) => doc,
-            Err(e) => return fail(e),
-        }
+        from_flags(&args, &offers).map_err(anyhow::Error::msg)?
     };
     let text = serde_json::to_string_pretty(&document).expect("JSON serializes") + "\n";
-    if let Err(e) = std::fs::write(&args.experiment_path, text) {
-        return fail(format!("cannot write {}: {e}", args.experiment_path.display()));
-    }
+    std::fs::write(&args.experiment_path, text)
+        .with_context(|| format!("cannot write {}", args.experiment_path.display()))?;
     tracing::info!("Experiment created and saved in '{}'", args.experiment_path.display());
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 fn from_flags(args: &InitArgs, offers: &[Offer]) -> Result<Value, String> {

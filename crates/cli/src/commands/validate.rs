@@ -1,0 +1,24 @@
+//! `chaos validate SOURCE`.
+
+use crate::args::ValidateArgs;
+use crate::resolve::Context;
+use chaos_core::vars::Vars;
+use chaos_runtime::prepare::{PrepareOptions, prepare};
+use std::process::ExitCode;
+
+/// Validates the experiment, its components and its arguments; exit 0 when valid.
+///
+/// # Errors
+/// The first problem found.
+pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let sandbox = super::sandbox()?;
+    let options = PrepareOptions {
+        vars,
+        no_validation: false,
+        verify_tls: !args.tls.no_verify_tls,
+        settings: ctx.settings.clone(),
+    };
+    prepare(&args.source, &options, &sandbox).await?;
+    tracing::info!("experiment syntax and semantic look valid");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,231 @@
+//! The second stage of the command line: the parsed [`args`](crate::args)
+//! plus the settings file and the environment, turned into the values the
+//! commands use (settings, vars and var files, permissions, limits), before
+//! any command runs. Everything wrong here is a [`UsageError`] (exit 2).
+
+use crate::args::{Cli, GrantFlags, HypothesisFlag, LimitFlags, RunArgs, VarFlags};
+use anyhow::Context as _;
+use chaos_core::grants::{AllowFlagError, Allowance, Capability, Permissions};
+use chaos_core::settings::Settings;
+use chaos_core::strategy::HypothesisStrategy;
+use chaos_core::vars::{self, Vars};
+use chaos_sandbox::Limits;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A command line that cannot be acted on: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// `--log-file` cannot be opened.
+    #[error("cannot open the log file {}", path.display())]
+    LogFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `--change-dir` cannot be entered.
+    #[error("cannot change to {}", dir.display())]
+    ChangeDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A `--var` or `--var-file` that cannot be used.
+    #[error("{0}")]
+    Vars(String),
+    /// A malformed `--allow-*` value.
+    #[error(transparent)]
+    Grant(#[from] AllowFlagError),
+    /// A limit out of range.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// A negative or infinite `--hypothesis-frequency`.
+    #[error("--hypothesis-frequency must be a number of seconds")]
+    HypothesisFrequency,
+}
+
+/// A `--timeout`, `--memory-limit` or `--output-limit` out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LimitError {
+    /// Not a positive, representable number of seconds.
+    #[error("--timeout must be a positive number of seconds, not {0}")]
+    Timeout(f64),
+    /// More MiB than this machine can address.
+    #[error("--memory-limit {0} MiB is out of range")]
+    Memory(u64),
+    /// More KiB than this machine can address.
+    #[error("--output-limit {0} KiB is out of range")]
+    Output(u64),
+}
+
+/// What every command gets: the settings and where they live.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The settings file's path.
+    pub settings_path: PathBuf,
+    /// Its content.
+    pub settings: Settings,
+}
+
+/// Enters `--change-dir` and loads the settings.
+///
+/// # Errors
+/// [`UsageError::ChangeDir`], or a settings file that cannot be read (exit 1).
+pub fn context(cli: &Cli) -> anyhow::Result<Context> {
+    if let Some(dir) = &cli.change_dir {
+        std::env::set_current_dir(dir).map_err(|source| UsageError::ChangeDir { dir: dir.clone(), source })?;
+    }
+    let settings_path = cli.settings.clone().unwrap_or_else(chaos_core::settings::default_path);
+    let settings = Settings::load(&settings_path).map_err(anyhow::Error::msg)?;
+    Ok(Context { settings_path, settings })
+}
+
+/// Everything `chaos run` needs besides its arguments.
+#[derive(Debug, Clone)]
+pub struct ResolvedRun {
+    /// The settings.
+    pub settings: Settings,
+    /// `--var` and `--var-file` values, with the `.env` overlay.
+    pub vars: Vars,
+    /// What the operator allows.
+    pub permissions: Permissions,
+    /// Default limits of each call.
+    pub limits: Limits,
+    /// Time between steady-state checks during the method.
+    pub hypothesis_frequency: Duration,
+    /// `--hypothesis-strategy`, if given.
+    pub hypothesis_strategy: Option<HypothesisStrategy>,
+    /// The run's working directory.
+    pub base_dir: PathBuf,
+}
+
+/// Resolves `chaos run`'s arguments.
+///
+/// # Errors
+/// A [`UsageError`] for bad vars, limits, frequency or grants.
+pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
+    let vars = args.vars.collect()?;
+    let limits = args.limits.limits().map_err(UsageError::from)?;
+    let frequency = args.hypothesis_frequency;
+    let hypothesis_frequency = (frequency >= 0.0)
+        .then(|| Duration::try_from_secs_f64(frequency).ok())
+        .flatten()
+        .ok_or(UsageError::HypothesisFrequency)?;
+    let base_dir = std::env::current_dir().context("cannot read the current directory")?;
+    let permissions = args.grants.permissions(&base_dir).map_err(UsageError::from)?;
+    let hypothesis_strategy = args.hypothesis_strategy.map(|HypothesisFlag { strategy, deprecated_spelling }| {
+        if deprecated_spelling {
+            HypothesisStrategy::warn_deprecated_spelling();
+        }
+        strategy
+    });
+    Ok(ResolvedRun {
+        settings: ctx.settings.clone(),
+        vars,
+        permissions,
+        limits,
+        hypothesis_frequency,
+        hypothesis_strategy,
+        base_dir,
+    })
+}
+
+impl VarFlags {
+    /// Collects the var files (in order) then the vars; `.env` files become
+    /// the environment overlay.
+    ///
+    /// # Errors
+    /// [`UsageError::Vars`]: a missing or unparsable file, or an invalid `--var`.
+    pub fn collect(&self) -> Result<Vars, UsageError> {
+        vars::collect(&self.vars, &self.var_files).map_err(UsageError::Vars)
+    }
+}
+
+impl GrantFlags {
+    /// The permissions these flags give, relative paths resolving against `base_dir`.
+    ///
+    /// # Errors
+    /// [`AllowFlagError`]: an empty entry or a value that is not valid for its flag.
+    pub fn permissions(&self, base_dir: &Path) -> Result<Permissions, AllowFlagError> {
+        if self.allow_all {
+            return Ok(Permissions::allow_all(base_dir));
+        }
+        Ok(Permissions {
+            read: Allowance::from_flag(Capability::Read, self.allow_read.as_deref())?,
+            write: Allowance::from_flag(Capability::Write, self.allow_write.as_deref())?,
+            net: Allowance::from_flag(Capability::Net, self.allow_net.as_deref())?,
+            env: Allowance::from_flag(Capability::Env, self.allow_env.as_deref())?,
+            run: Allowance::from_flag(Capability::Run, self.allow_run.as_deref())?,
+            base_dir: base_dir.to_path_buf(),
+        })
+    }
+}
+
+impl LimitFlags {
+    /// The limits these flags set.
+    ///
+    /// # Errors
+    /// [`LimitError`]: a time limit that is not a positive number of
+    /// seconds, or a size that does not fit in this machine's addresses.
+    pub fn limits(&self) -> Result<Limits, LimitError> {
+        let timeout = Some(self.timeout)
+            .filter(|t| *t > 0.0)
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
+            .ok_or(LimitError::Timeout(self.timeout))?;
+        let scaled = |value: u64, shift: u32| usize::try_from(value).ok()?.checked_mul(1 << shift);
+        Ok(Limits {
+            memory: scaled(self.memory_limit, 20).ok_or(LimitError::Memory(self.memory_limit))?,
+            timeout,
+            output: scaled(self.output_limit, 10).ok_or(LimitError::Output(self.output_limit))?,
+            log: Limits::DEFAULT_LOG,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(memory_limit: u64, timeout: f64, output_limit: u64) -> Result<Limits, LimitError> {
+        LimitFlags { memory_limit, timeout, output_limit }.limits()
+    }
+
+    #[test]
+    fn limits_are_scaled_to_bytes() {
+        let l = limits(128, 2.5, 1024).unwrap();
+        assert_eq!((l.memory, l.timeout, l.output), (128 << 20, Duration::from_millis(2500), 1 << 20));
+    }
+
+    #[test]
+    fn a_memory_limit_that_overflows_is_an_error_not_a_wrap() {
+        assert_eq!(limits(u64::MAX >> 10, 1.0, 1), Err(LimitError::Memory(u64::MAX >> 10)));
+    }
+
+    #[test]
+    fn an_output_limit_that_overflows_is_an_error_not_a_wrap() {
+        assert_eq!(limits(1, 1.0, u64::MAX), Err(LimitError::Output(u64::MAX)));
+    }
+
+    #[test]
+    fn a_timeout_must_be_positive_and_representable() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            assert!(limits(1, bad, 1).is_err(), "{bad}");
+        }
+        assert_eq!(limits(1, 0.0, 1).unwrap_err().to_string(), "--timeout must be a positive number of seconds, not 0");
+    }
+
+    #[test]
+    fn a_malformed_grant_flag_is_an_error_naming_the_flag() {
+        let flags = GrantFlags { allow_net: Some(vec!["http://x".into()]), ..GrantFlags::default() };
+        let err = flags.permissions(Path::new("/")).unwrap_err();
+        assert_eq!(err.to_string(), "invalid --allow-net value: `http://x` is not a host or host:port");
+    }
+
+    #[test]
+    fn allow_all_ignores_the_other_flags() {
+        let flags = GrantFlags { allow_all: true, ..GrantFlags::default() };
+        assert_eq!(flags.permissions(Path::new("/")).unwrap(), Permissions::allow_all("/"));
+    }
+}
