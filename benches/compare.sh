@@ -6,6 +6,9 @@
 #   apt-get install hyperfine
 #   python3 -m venv ~/ctk && ~/ctk/bin/pip install chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0
 #   benches/compare.sh                # RUNS=30 CTK=/path/to/chaos to change
+#   BASELINE=/path/to/older/chaos benches/compare.sh
+#                                     # also times another build of this engine
+#                                     # on the same experiments, in the same run
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ctk="${CTK:-$HOME/ctk/bin/chaos}"
@@ -38,6 +41,19 @@ PY
 # Compile the built-in components once (the artifact cache), as any second run would.
 "$ours" run wasm-1.json --allow-read=. --journal-path j.json >/dev/null 2>&1
 "$ours" run greet-1.json --journal-path j.json >/dev/null 2>&1
+baseline_args=()
+if [ -n "${BASELINE:-}" ]; then
+    "$BASELINE" run wasm-1.json --allow-read=. --journal-path j.json >/dev/null 2>&1
+    "$BASELINE" run greet-1.json --journal-path j.json >/dev/null 2>&1
+    baseline_args=(
+        -n "baseline: empty experiment" "$BASELINE run empty.json --journal-path j.json"
+        -n "baseline: completed.json (5 process activities)" "$BASELINE run completed.json --allow-run --journal-path j.json"
+        -n "baseline: 1 wasm activity" "$BASELINE run wasm-1.json --allow-read=. --journal-path j.json"
+        -n "baseline: 100 wasm activities" "$BASELINE run wasm-100.json --allow-read=. --journal-path j.json"
+        -n "baseline: 1 wasm activity without grants" "$BASELINE run greet-1.json --journal-path j.json"
+        -n "baseline: 100 wasm activities without grants" "$BASELINE run greet-100.json --journal-path j.json"
+    )
+fi
 
 hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
     -n "ours: empty experiment" "$ours run empty.json --journal-path j.json" \
@@ -48,6 +64,7 @@ hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
     -n "ours: 100 wasm activities" "$ours run wasm-100.json --allow-read=. --journal-path j.json" \
     -n "ours: 1 wasm activity without grants" "$ours run greet-1.json --journal-path j.json" \
     -n "ours: 100 wasm activities without grants" "$ours run greet-100.json --journal-path j.json" \
+    "${baseline_args[@]}" \
     >/dev/null 2>&1
 
 # First run against an empty artifact cache (compile, then store) and a warm one.
@@ -72,4 +89,7 @@ per = (med("ours: 100 wasm activities without grants") - med("ours: 1 wasm activ
 print(f"ours, cost of one more wasm activity without grants: {per:.0f} us")
 cold = med("ours: 1 wasm activity, empty component cache") - med("ours: 1 wasm activity")
 print(f"ours, compiling builtin:fs on a first run: {cold:.0f} ms")
+baselines = [n[len("baseline: "):] for n in r if n.startswith("baseline: ")]
+for what in baselines:
+    print(f"baseline / ours, {what}: {med('baseline: ' + what) / med('ours: ' + what):.2f}x")
 PY

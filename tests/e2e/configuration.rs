@@ -1,7 +1,7 @@
 //! Configuration, `--var`, `--var-file` and secrets, with their precedence
 //! and masking.
 
-use crate::support::{Scenario, experiment, hostile, probe, wasm};
+use crate::support::{Scenario, action, experiment, hostile, probe, wasm};
 use serde_json::{Value, json};
 
 fn echo(name: &str, value: Value) -> Value {
@@ -153,9 +153,10 @@ fn a_configuration_probe_without_a_name_runs_as_in_the_reference() {
 fn a_failed_configuration_probe_drops_its_key_with_a_warning() {
     let s = Scenario::new();
     let mut doc = experiment(json!([echo("e", json!("${broken}"))]));
-    doc["configuration"] = json!({"broken": probe("fails", wasm(hostile(), "fail", json!({}), json!({})))});
+    let read_missing = wasm("builtin:fs", "read", json!({"path": "./missing.txt"}), json!({"read": ["."]}));
+    doc["configuration"] = json!({"broken": probe("fails", read_missing)});
     s.experiment(&doc);
-    let o = s.chaos(&["run", "experiment.json"]);
+    let o = s.chaos(&["run", "experiment.json", "--allow-read=."]);
     assert_eq!(o.run_of("e")["output"], "${broken}", "{}", o.log);
     assert!(o.log.contains("Some of the dynamic configuration failed to be loaded."));
 }
@@ -163,7 +164,7 @@ fn a_failed_configuration_probe_drops_its_key_with_a_warning() {
 #[test]
 fn the_activity_timeout_limits_a_provider_without_its_own() {
     let s = Scenario::new();
-    let mut spin = probe("spin", wasm(hostile(), "spin", json!({}), json!({})));
+    let mut spin = action("spin", wasm(hostile(), "spin", json!({}), json!({})));
     spin["timeout"] = json!(0.5);
     s.experiment(&experiment(json!([spin])));
     let o = s.chaos(&["run", "experiment.json"]);

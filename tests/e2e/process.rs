@@ -69,5 +69,5 @@ fn a_missing_program_fails_validation() {
     s.experiment(&experiment(json!([process("p", "surely-no-such-program", json!([]))])));
     let o = s.chaos(&["validate", "experiment.json"]);
     assert_eq!(o.code, 1);
-    assert!(o.log.contains("path 'surely-no-such-program' cannot be found, in activity 'p'"), "{}", o.log);
+    assert!(o.log.contains("activity 'p': path 'surely-no-such-program' cannot be found\n"), "{}", o.log);
 }

@@ -1,7 +1,7 @@
 //! `chaos validate` and the validation before every run: one clear line
 //! naming the activity and the cause, exit 1, no journal, no panic.
 
-use crate::support::{Outcome, Scenario, experiment, hostile, probe, wasm};
+use crate::support::{Outcome, Scenario, action, experiment, hostile, probe, wasm};
 use serde_json::json;
 
 fn validate(s: &Scenario) -> Outcome {
@@ -149,4 +149,37 @@ fn a_python_provider_is_refused_with_its_replacement() {
     let s = Scenario::new();
     s.experiment(&experiment(json!([probe("py", json!({"type": "python", "module": "os.path", "func": "exists"}))])));
     assert_refused(&validate(&s), "activity 'py': Python providers are not run by this engine");
+}
+
+#[test]
+fn a_component_action_typed_as_a_probe_is_refused() {
+    let s = Scenario::new();
+    let remove = wasm("builtin:fs", "remove", json!({"path": "./x"}), json!({"write": ["."]}));
+    s.experiment(&experiment(json!([probe("cleanup", remove)])));
+    assert_refused(
+        &validate(&s),
+        "activity 'cleanup': it is typed `probe`, but builtin:fs declares `remove` an action",
+    );
+}
+
+#[test]
+fn a_component_probe_typed_as_an_action_is_accepted() {
+    let s = Scenario::new();
+    let exists = wasm("builtin:fs", "exists", json!({"path": "."}), json!({"read": ["."]}));
+    s.experiment(&experiment(json!([action("look", exists)])));
+    let outcome = validate(&s);
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+}
+
+#[test]
+fn a_method_activity_named_like_a_tolerance_probe_still_has_its_arguments_checked() {
+    let s = Scenario::new();
+    let checker = probe("check", wasm(hostile(), "echo", json!({}), json!({})));
+    let mut doc = experiment(json!([probe("check", wasm("builtin:fs", "exists", json!({}), json!({})))]));
+    doc["steady-state-hypothesis"] = json!({"title": "h", "probes": [
+        {"type": "probe", "name": "p", "tolerance": checker,
+         "provider": {"type": "wasm", "module": hostile(), "func": "echo", "arguments": {"value": 1}}}
+    ]});
+    s.experiment(&doc);
+    assert_refused(&validate(&s), "activity 'check': arguments do not match what `exists` accepts");
 }

@@ -154,9 +154,12 @@ fn request(args: RequestArgs) -> Result<Response, ActivityError> {
         .map_err(|()| ActivityError::failed("response already taken"))?
         .map_err(|code| describe(&code, &target.authority))?;
 
-    let mut headers = BTreeMap::new();
+    // A repeated header's values are joined with `, `, as the host's http
+    // provider and the reference do.
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in response.headers().entries() {
-        headers.insert(name, String::from_utf8_lossy(&value).into_owned());
+        let value = String::from_utf8_lossy(&value).into_owned();
+        headers.entry(name).and_modify(|joined| *joined = format!("{joined}, {value}")).or_insert(value);
     }
     let incoming = response.consume().map_err(|()| ActivityError::failed("response body unavailable"))?;
     let stream = incoming.stream().map_err(|()| ActivityError::failed("response body stream"))?;
@@ -169,6 +172,8 @@ fn request(args: RequestArgs) -> Result<Response, ActivityError> {
         }
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
+    // As the reference: JSON only for exactly `application/json` (so
+    // `application/json; charset=utf-8` stays text).
     let is_json = headers.get("content-type").map(String::as_str) == Some("application/json");
     let body = if is_json { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
     Ok(Response { status: response.status(), headers, body })

@@ -83,7 +83,7 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
                 "Python providers are not run by this engine (they would run unsandboxed); use a wasm activity instead: {PYTHON_REPLACEMENTS}"
             )));
         }
-        _ => Provider::Process(process(provider, &name).map_err(fail)?),
+        _ => Provider::Process(process(provider).map_err(fail)?),
     };
     // The reference validates the activity-level `timeout` but never uses
     // it; here it is the time limit when the provider sets none.
@@ -184,11 +184,11 @@ fn http(provider: &Value) -> Result<HttpProvider, String> {
     })
 }
 
-fn process(provider: &Value, name: &str) -> Result<ProcessProvider, String> {
+fn process(provider: &Value) -> Result<ProcessProvider, String> {
     let path = non_empty_str(provider.get("path")).ok_or("a process activity must have a path")?;
     let cwd = std::env::current_dir().unwrap_or_default();
     if resolve_program(&cwd, path).is_none() {
-        return Err(format!("path '{path}' cannot be found, in activity '{name}'"));
+        return Err(format!("path '{path}' cannot be found"));
     }
     let arguments = match provider.get("arguments") {
         None | Some(Value::Null) => ProcessArguments::List(Vec::new()),

@@ -70,7 +70,7 @@ fn a_process_provider_needs_a_program_that_exists() {
         "method",
         json!([{"type": "action", "name": "p", "provider": {"type": "process", "path": "surely-no-such-program"}}]),
     );
-    assert_eq!(check(doc).unwrap_err(), "activity 'p': path 'surely-no-such-program' cannot be found, in activity 'p'");
+    assert_eq!(check(doc).unwrap_err(), "activity 'p': path 'surely-no-such-program' cannot be found");
     let doc = with(
         "method",
         json!([{"type": "action", "name": "p", "provider": {"type": "process", "path": "sh", "arguments": ["-c", "true"]}}]),
@@ -233,4 +233,23 @@ fn a_dynamic_configuration_probe_needs_no_name() {
     let exp = check(with("configuration", json!({"greeting": unnamed}))).unwrap();
     let (key, probe) = &exp.dynamic_configuration[0];
     assert_eq!((key.as_str(), probe.name.as_str()), ("greeting", "greeting"));
+}
+
+#[test]
+fn no_activity_message_names_the_activity_twice() {
+    let broken = [
+        json!({"type": "action", "name": "p", "provider": {"type": "process", "path": "surely-no-such-program"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "process"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "http"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "wasm", "module": "builtin:fs"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "python", "module": "os", "func": "system"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "ssh"}}),
+        json!({"type": "action", "name": "p", "timeout": "x", "provider": {"type": "http", "url": "http://h"}}),
+        json!({"type": "action", "name": "p", "background": 1, "provider": {"type": "http", "url": "http://h"}}),
+        json!({"type": "action", "name": "p", "pauses": {"before": "x"}, "provider": {"type": "http", "url": "http://h"}}),
+    ];
+    for activity in broken {
+        let error = check(with("method", json!([activity]))).unwrap_err();
+        assert_eq!(error.matches("'p'").count(), 1, "{error}");
+    }
 }

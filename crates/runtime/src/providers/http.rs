@@ -162,17 +162,9 @@ impl HttpClients {
         };
 
         let status = response.status().as_u16();
-        let mut out_headers = Map::new();
-        for (k, v) in response.headers() {
-            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            match out_headers.get_mut(k.as_str()) {
-                Some(Value::String(existing)) => *existing = format!("{existing}, {v}"),
-                _ => {
-                    out_headers.insert(k.as_str().to_string(), Value::String(v));
-                }
-            }
-        }
-        let json_body = out_headers.get("content-type").and_then(Value::as_str) == Some("application/json");
+        let out_headers = output_headers(response.headers());
+        // As the reference: JSON only for exactly `application/json`.
+        let json_body = out_headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
         let text = response.text().await.map_err(|e| {
             if e.is_timeout() {
                 fail("activity took too long to complete".into())
@@ -191,6 +183,49 @@ impl HttpClients {
     }
 }
 
+/// The response headers as the output's `headers`: names in HTTP/1 Title-Case
+/// (`Content-Type`), the values of a repeated header joined with `, `.
+///
+/// The reference (Python `requests`) keeps the server's spelling of each
+/// name. reqwest and hyper normalise names to lower case; hyper can record
+/// the original spelling (`preserve_header_case`), but only in a private
+/// extension that reqwest neither enables nor exposes. Title-Case is how
+/// nearly every HTTP/1 server spells them, so tolerances written against
+/// the reference's output hold; a server that sends, say, `content-type`
+/// in lower case still shows here as `Content-Type`.
+fn output_headers(headers: &reqwest::header::HeaderMap) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match out.entry(title_case(k.as_str())) {
+            serde_json::map::Entry::Occupied(mut existing) => {
+                let joined = format!("{}, {v}", existing.get().as_str().unwrap_or_default());
+                existing.insert(Value::String(joined));
+            }
+            serde_json::map::Entry::Vacant(slot) => {
+                slot.insert(Value::String(v));
+            }
+        }
+    }
+    out
+}
+
+/// `content-type` → `Content-Type`, with the usual spelling of the few
+/// names that are not plain Title-Case (`ETag`, `WWW-Authenticate`).
+fn title_case(name: &str) -> String {
+    const IRREGULAR: &[&str] = &["ETag", "WWW-Authenticate", "Content-MD5", "X-XSS-Protection", "DNT", "TE"];
+    if let Some(known) = IRREGULAR.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+        return (*known).to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut start = true;
+    for c in name.chars() {
+        out.push(if start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() });
+        start = c == '-';
+    }
+    out
+}
+
 /// Arguments as (key, text) pairs for a query string or a form.
 fn query_pairs(args: &Value) -> Vec<(String, String)> {
     args.as_object()
@@ -206,4 +241,26 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn header_names_are_title_cased() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-request-id"), "X-Request-Id");
+        assert_eq!(title_case("etag"), "ETag");
+        assert_eq!(title_case("www-authenticate"), "WWW-Authenticate");
+    }
+
+    #[test]
+    fn a_repeated_header_joins_its_values_with_a_comma() {
+        let mut headers = HeaderMap::new();
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        assert_eq!(output_headers(&headers), json!({"Set-Cookie": "a=1, b=2"}).as_object().unwrap().clone());
+    }
 }
