@@ -3,8 +3,9 @@
 use super::{ActivityFailed, Providers};
 use chaos_core::experiment::WasmProvider;
 use chaos_core::substitution::{Mapping, substitute};
-use chaos_sandbox::CallOptions;
+use chaos_sandbox::{CallError, CallOptions, PreparedGrants};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs `provider` for activity `name`.
@@ -31,12 +32,11 @@ pub async fn run(
     if let Some(secs) = provider.timeout {
         limits.timeout = Duration::from_secs_f64(secs);
     }
-    let options = CallOptions {
-        activity: name.to_string(),
-        grants: provider.grants.clone(),
-        base_dir: providers.base_dir.clone(),
-        limits,
-    };
+    // The run plan prepares these once
+    let grants = PreparedGrants::prepare(&provider.grants, &providers.base_dir, |var| std::env::var_os(var))
+        .await
+        .map_err(|e| ActivityFailed::new(format!("activity '{name}' {}", CallError::from(e))))?;
+    let options = CallOptions { activity: name.to_string(), grants: Arc::new(grants), limits };
     providers
         .sandbox
         .call(&component, &provider.func, &arguments, &options)
