@@ -1,4 +1,4 @@
-use super::{builder, exists, fs};
+use super::{cached_builder as builder, exists, fs};
 use chaos_sandbox::{CallError, CallOptions, Limits, SandboxError};
 use serde_json::json;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-use super::{builder, exists, fs};
+use super::{cached_builder as builder, exists, fs};
 use chaos_core::grants::Grants;
 use chaos_sandbox::{CallError, CallOptions, GrantError, PreparedGrants};
 use serde_json::json;

@@ -22,10 +22,20 @@ impl Builtins for EmbeddedBuiltins {
     }
 }
 
-/// A builder with the built-ins and every other default.
+/// A builder with the built-ins and every other default (no cache: each
+/// sandbox compiles what it loads).
 fn builder() -> SandboxBuilder {
     let mut builder = SandboxBuilder::new();
     builder.builtins(EmbeddedBuiltins);
+    builder
+}
+
+/// [`builder`] with an artifact cache (in cargo's temporary directory for
+/// integration tests) shared by the tests that do not test compilation, so
+/// that each built-in is compiled once.
+fn cached_builder() -> SandboxBuilder {
+    let mut builder = builder();
+    builder.cache_dir(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sandbox-artifacts"));
     builder
 }
 
