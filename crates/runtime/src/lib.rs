@@ -44,5 +44,10 @@ impl chaos_sandbox::Builtins for EmbeddedBuiltins {
 /// # Errors
 /// When the engine cannot be configured on this platform.
 pub fn default_sandbox() -> anyhow::Result<std::sync::Arc<chaos_sandbox::Sandbox>> {
-    chaos_sandbox::Sandbox::new(chaos_sandbox::Sandbox::default_cache_dir(), Box::new(EmbeddedBuiltins))
+    let mut builder = chaos_sandbox::SandboxBuilder::new();
+    builder.builtins(EmbeddedBuiltins);
+    if let Some(dir) = chaos_sandbox::Sandbox::default_cache_dir() {
+        builder.cache_dir(dir);
+    }
+    Ok(builder.build()?)
 }

@@ -304,3 +304,20 @@ async fn the_plan_lists_what_each_activity_asks_for_and_defers_what_configuratio
     assert_eq!(by_name("computed"), Some(Requested::Deferred));
     assert_eq!(by_name("asks-nothing"), None, "activities that ask for nothing are left out");
 }
+
+#[tokio::test]
+async fn a_granted_directory_an_earlier_activity_creates_is_granted_when_the_activity_runs() {
+    // Grants are prepared once, when the run is planned; a directory that
+    // does not exist yet then is prepared again when its activity runs.
+    let env = TestEnvironment::new().allow_all();
+    let late = env.path("late");
+    let mkdir = action("mkdir", json!({"type": "process", "path": "mkdir", "arguments": [late.to_string_lossy()]}));
+    let write = action(
+        "write",
+        wasm("builtin:fs", "write", json!({"path": "./late/f.txt", "content": "x"}), json!({"write": ["./late"]})),
+    );
+    let journal = run(&env, experiment(json!([mkdir, write]))).await;
+    let written = record(&journal.run, "write");
+    assert_eq!(written.status, Some(ActivityStatus::Succeeded), "{:?}", written.exception);
+    assert_eq!(std::fs::read_to_string(late.join("f.txt")).unwrap(), "x");
+}

@@ -1,12 +1,12 @@
-//! Per-call resource limits and the store limiter that enforces memory.
+//! Per-call resource limits.
 
 use std::time::Duration;
-use wasmtime::ResourceLimiter;
 
 /// The resources one activity call may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Bytes of linear memory, across all of the component's memories.
+    /// Bytes of linear memory and table storage, across all of the
+    /// component's memories and tables (see [`crate::limiter`]).
     pub memory: usize,
     /// Wall-clock time for the whole call (instantiation included).
     pub timeout: Duration,
@@ -35,49 +35,5 @@ impl Default for Limits {
             output: Self::DEFAULT_OUTPUT,
             log: Self::DEFAULT_LOG,
         }
-    }
-}
-
-/// Refuses memory growth past the limit, trapping the guest, and remembers
-/// that it did so the failure can name the limit.
-pub struct MemoryLimiter {
-    limit: usize,
-    used: usize,
-    /// The size (bytes) a refused growth asked for.
-    pub exceeded: Option<usize>,
-}
-
-impl MemoryLimiter {
-    /// A limiter allowing `limit` bytes in total.
-    pub fn new(limit: usize) -> Self {
-        Self { limit, used: 0, exceeded: None }
-    }
-}
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        let total = self.used.saturating_sub(current) + desired;
-        if total > self.limit {
-            self.exceeded = Some(total);
-            return Err(wasmtime::Error::msg(format!("memory limit of {} bytes exceeded", self.limit)));
-        }
-        self.used = total;
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
-    }
-
-    fn instances(&self) -> usize {
-        100
-    }
-
-    fn tables(&self) -> usize {
-        100
-    }
-
-    fn memories(&self) -> usize {
-        100
     }
 }

@@ -2,13 +2,27 @@
 //! prefixed by the activity's name, within a per-call byte budget. Guests
 //! never see the host's own stdio.
 
-use super::bindings::chaos::activity::log::Level;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+
+/// The level of a log record a guest sends through its world's log import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Trace.
+    Trace,
+    /// Debug.
+    Debug,
+    /// Info.
+    Info,
+    /// Warning.
+    Warn,
+    /// Error.
+    Error,
+}
 
 /// Which guest stream a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,17 +60,17 @@ impl GuestLog {
     }
 
     /// Records one `log` call from the guest.
-    pub fn record(&self, level: Level, message: &str) {
+    pub fn record(&self, level: LogLevel, message: &str) {
         let mut inner = self.inner.lock().unwrap();
         if let Some(message) = inner.charge(message.as_bytes()) {
             let message = String::from_utf8_lossy(&message);
             let activity = &inner.activity;
             match level {
-                Level::Trace => tracing::trace!("[{activity}] {message}"),
-                Level::Debug => tracing::debug!("[{activity}] {message}"),
-                Level::Info => tracing::info!("[{activity}] {message}"),
-                Level::Warn => tracing::warn!("[{activity}] {message}"),
-                Level::Error => tracing::error!("[{activity}] {message}"),
+                LogLevel::Trace => tracing::trace!("[{activity}] {message}"),
+                LogLevel::Debug => tracing::debug!("[{activity}] {message}"),
+                LogLevel::Info => tracing::info!("[{activity}] {message}"),
+                LogLevel::Warn => tracing::warn!("[{activity}] {message}"),
+                LogLevel::Error => tracing::error!("[{activity}] {message}"),
             }
         }
     }

@@ -23,7 +23,7 @@ use chaos_runtime::prepare::{PrepareError, Prepared};
 use chaos_runtime::providers::ProviderFactory;
 use chaos_runtime::runner::{HypothesisStrategy, RollbackStrategy, RunOptions};
 use chaos_runtime::{Plan, Session, SessionError};
-use chaos_sandbox::{Limits, Sandbox};
+use chaos_sandbox::{Limits, Sandbox, SandboxBuilder};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -220,7 +220,9 @@ fn shared_sandbox() -> Arc<Sandbox> {
     SANDBOX
         .get_or_init(|| {
             let cache = std::env::temp_dir().join("chaos-test-env-component-cache");
-            Sandbox::new(Some(cache), Box::new(chaos_runtime::EmbeddedBuiltins)).expect("the sandbox starts")
+            let mut builder = SandboxBuilder::new();
+            builder.cache_dir(cache).builtins(chaos_runtime::EmbeddedBuiltins);
+            builder.build().expect("the sandbox starts")
         })
         .clone()
 }

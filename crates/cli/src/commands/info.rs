@@ -16,7 +16,7 @@ pub async fn info(args: InfoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             println!("NAME                VERSION");
             println!("chaos               {}", env!("CARGO_PKG_VERSION"));
             println!("chaoslib (compat)   {}", chaos_core::journal::CHAOSLIB_COMPATIBLE_VERSION);
-            println!("wasmtime            48.0.8");
+            println!("wasmtime            {}", chaos_sandbox::WASMTIME_VERSION);
             println!("wit                 chaos:activity@0.1.0");
         }
         InfoTarget::Extensions => {

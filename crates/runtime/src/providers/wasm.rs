@@ -4,24 +4,33 @@ use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
 use chaos_core::experiment::WasmProvider;
 use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, resolve_arguments};
-use chaos_sandbox::{CallOptions, Limits, LoadedComponent, Sandbox};
+use chaos_sandbox::{CallError, CallOptions, Limits, LoadedComponent, PreparedGrants, Sandbox};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A planned wasm activity: its component loaded once per run.
+/// A planned wasm activity: its component loaded and its grants prepared
+/// once per run.
 pub struct WasmCall {
     sandbox: Arc<Sandbox>,
+    name: String,
     declared: WasmProvider,
-    /// The loaded component, or why it could not be loaded or granted
-    /// (every call then fails with that message).
+    /// The loaded component, or why it could not be loaded (every call then
+    /// fails with that message).
     ready: Result<Arc<LoadedComponent>, ActivityFailed>,
-    options: CallOptions,
+    /// The grants prepared at plan time. `None` when they could not be
+    /// prepared then (a granted directory an earlier activity creates, for
+    /// example): each call prepares them again, and reports why it cannot.
+    options: Option<CallOptions>,
+    limits: Limits,
+    base_dir: PathBuf,
+    env: HostEnv,
 }
 
 impl WasmCall {
-    /// Loads the component of activity `name`; granted environment
-    /// variables take their values from `env`.
+    /// Loads the component of activity `name` and prepares its grants
+    /// (paths against `base_dir`; granted environment variables take their
+    /// values from `env`).
     pub async fn plan(
         sandbox: &Arc<Sandbox>,
         name: &str,
@@ -37,9 +46,24 @@ impl WasmCall {
         if let Some(secs) = declared.timeout {
             limits.timeout = Duration::from_secs_f64(secs);
         }
-        let options =
-            CallOptions { activity: name.to_string(), grants: declared.grants.clone(), base_dir, limits, env };
-        Self { sandbox: sandbox.clone(), declared: declared.clone(), ready, options }
+        let mut planned = Self {
+            sandbox: sandbox.clone(),
+            name: name.to_string(),
+            declared: declared.clone(),
+            ready,
+            options: None,
+            limits,
+            base_dir,
+            env,
+        };
+        planned.options = planned.prepare().await.ok();
+        planned
+    }
+
+    /// The call options with the grants prepared now.
+    async fn prepare(&self) -> Result<CallOptions, CallError> {
+        let grants = PreparedGrants::prepare(&self.declared.grants, &self.base_dir, |var| self.env.var_os(var)).await?;
+        Ok(CallOptions { activity: self.name.clone(), grants: Arc::new(grants), limits: self.limits })
     }
 }
 
@@ -54,12 +78,18 @@ impl Provider for WasmCall {
 
     fn call<'a>(&'a self, call: Call<'a>) -> CallFuture<'a> {
         Box::pin(async move {
+            let fail = |e: CallError| ActivityFailed::new(format!("activity '{}' {e}", call.name));
             let component = self.ready.as_ref().map_err(Clone::clone)?;
+            let prepared_now;
+            let options = match &self.options {
+                Some(options) => options,
+                None => {
+                    prepared_now = self.prepare().await.map_err(fail)?;
+                    &prepared_now
+                }
+            };
             let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value);
-            self.sandbox
-                .call(component, &self.declared.func, &arguments, &self.options)
-                .await
-                .map_err(|e| ActivityFailed::new(format!("activity '{}' {e}", call.name)))
+            self.sandbox.call(component, &self.declared.func, &arguments, options).await.map_err(fail)
         })
     }
 }

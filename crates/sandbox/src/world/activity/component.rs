@@ -1,65 +1,17 @@
-//! Activity components: where they come from (`builtin:NAME` or a file) and
-//! what they provide, learned once when they are loaded.
+//! Activity components: what they provide, learned once when they are
+//! loaded.
 
 use super::bindings::ActivityPre;
 use super::bindings::chaos::activity::types::Kind;
-use super::call::{self, CallOptions};
-use super::state::ActivityState;
-use anyhow::{Context, Result, anyhow, bail};
+use super::call;
+use crate::error::LoadError;
+use crate::options::CallOptions;
+use crate::sandbox::Sandbox;
+use crate::store::HostState;
 use chaos_core::experiment::{ActivityKind, ComponentRef};
 use serde_json::Value;
-use std::borrow::Cow;
 use std::collections::HashMap;
-use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
-
-/// The built-in components a sandbox can load as `builtin:NAME`. The
-/// sandbox does not embed them itself (`chaos-builtins` does), so that it
-/// can be built and tested without building guests.
-pub trait Builtins: Send + Sync {
-    /// The component `builtin:NAME` and the SHA-256 of its bytes (lower-case
-    /// hex), if there is one.
-    fn get(&self, name: &str) -> Option<(&'static [u8], &'static str)>;
-    /// The names of every built-in, for messages.
-    fn names(&self) -> Vec<&'static str>;
-}
-
-/// No built-in components.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoBuiltins;
-
-impl Builtins for NoBuiltins {
-    fn get(&self, _: &str) -> Option<(&'static [u8], &'static str)> {
-        None
-    }
-
-    fn names(&self) -> Vec<&'static str> {
-        Vec::new()
-    }
-}
-
-/// The bytes of the component `source` names, with their SHA-256 when it
-/// is known without hashing (built-ins).
-///
-/// # Errors
-/// An unknown built-in name, or a file that cannot be read.
-pub fn read_component(
-    builtins: &dyn Builtins,
-    source: &ComponentRef,
-) -> Result<(Cow<'static, [u8]>, Option<&'static str>)> {
-    match source {
-        ComponentRef::Builtin(name) => match builtins.get(name) {
-            Some((bytes, digest)) => Ok((Cow::Borrowed(bytes), Some(digest))),
-            None => {
-                let known: Vec<_> = builtins.names().into_iter().map(|n| format!("builtin:{n}")).collect();
-                Err(anyhow!("there is no built-in component `builtin:{name}` (built-ins: {})", known.join(", ")))
-            }
-        },
-        ComponentRef::File(path) => std::fs::read(path)
-            .map(|bytes| (Cow::Owned(bytes), None))
-            .with_context(|| format!("cannot read the component file {}", path.display())),
-    }
-}
 
 /// One activity a component provides.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -78,36 +30,40 @@ pub struct ActivityInfo {
 /// A compiled component, ready to instantiate, with its activities.
 pub struct LoadedComponent {
     source: ComponentRef,
-    pub(super) pre: ActivityPre<ActivityState>,
+    pub(super) pre: ActivityPre<HostState>,
     activities: Vec<ActivityInfo>,
     validators: HashMap<String, jsonschema::Validator>,
 }
 
 impl LoadedComponent {
-    pub(super) async fn new(
-        engine: &Engine,
-        linker: &Linker<ActivityState>,
+    /// Prepares `component` for instantiation with `linker` and asks it
+    /// which activities it provides (a call with no grants and `sandbox`'s
+    /// default limits).
+    pub(crate) async fn new(
+        sandbox: &Sandbox,
+        linker: &Linker<HostState>,
         source: ComponentRef,
         component: Component,
-    ) -> Result<Self> {
+    ) -> Result<Self, LoadError> {
+        let not_activity = |reason: String| LoadError::NotActivity { component: source.clone(), reason };
         let instance_pre = linker
             .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .context("it imports something the sandbox does not provide")?;
+            .map_err(|e| not_activity(format!("it imports something the sandbox does not provide: {e:#}")))?;
         let pre = ActivityPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .context("it does not export the chaos:activity/activities interface")?;
-        let options = CallOptions::new(format!("{source}#describe"));
-        let infos = call::describe(engine, &pre, &options)
+            .map_err(|e| not_activity(format!("it does not export the chaos:activity/activities interface: {e:#}")))?;
+        let options = CallOptions { limits: sandbox.limits(), ..CallOptions::new(format!("{source}#describe")) };
+        let infos = call::describe(sandbox, &pre, &options)
             .await
-            .map_err(|e| anyhow!("describing its activities failed: {e}"))?;
+            .map_err(|e| not_activity(format!("describing its activities failed: {e}")))?;
         let mut activities = Vec::new();
         let mut validators = HashMap::new();
         for info in infos {
-            let schema: Value = serde_json::from_str(&info.arguments_schema)
-                .with_context(|| format!("activity `{}` declares an arguments schema that is not JSON", info.name))?;
-            let validator = jsonschema::validator_for(&schema)
-                .map_err(|e| anyhow!("activity `{}` declares an invalid arguments schema: {e}", info.name))?;
+            let schema: Value = serde_json::from_str(&info.arguments_schema).map_err(|e| {
+                not_activity(format!("activity `{}` declares an arguments schema that is not JSON: {e}", info.name))
+            })?;
+            let validator = jsonschema::validator_for(&schema).map_err(|e| {
+                not_activity(format!("activity `{}` declares an invalid arguments schema: {e}", info.name))
+            })?;
             validators.insert(info.name.clone(), validator);
             activities.push(ActivityInfo {
                 name: info.name,
@@ -120,7 +76,7 @@ impl LoadedComponent {
             });
         }
         if activities.is_empty() {
-            bail!("it provides no activities");
+            return Err(not_activity("it provides no activities".into()));
         }
         Ok(Self { source, pre, activities, validators })
     }

@@ -1,0 +1,234 @@
+//! [`SandboxBuilder`]: every setting of a [`Sandbox`], with its default.
+
+use crate::builtins::{Builtins, NoBuiltins};
+use crate::cache::ArtifactCache;
+use crate::engine::{EngineSettings, new_engine};
+use crate::limits::Limits;
+use crate::pool::PoolSizes;
+use crate::sandbox::Sandbox;
+use crate::store::shared_linker;
+use crate::world::activity;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a sandbox could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SandboxError {
+    /// The epoch tick is zero.
+    #[error("the epoch tick must be longer than zero")]
+    ZeroEpochTick,
+    /// The pool is sized for no call.
+    #[error("the pooling allocator must allow at least one concurrent call")]
+    ZeroConcurrentCalls,
+    /// A limit that must be positive is zero.
+    #[error("the {0} limit must be larger than zero")]
+    ZeroLimit(&'static str),
+    /// A pooling-allocator setting was given without enabling pooling.
+    #[error("`{0}` was set but the pooling allocator is not enabled")]
+    PoolingDisabled(&'static str),
+    /// A pool memory slot cannot hold the memory limit.
+    #[error("the pool's memory slot of {slot} bytes is smaller than the memory limit of {memory} bytes")]
+    PoolSlotTooSmall {
+        /// The slot, bytes.
+        slot: usize,
+        /// The memory limit, bytes.
+        memory: usize,
+    },
+    /// wasmtime refused the configuration on this platform.
+    #[error("cannot configure the WebAssembly engine: {0}")]
+    Engine(String),
+}
+
+/// Builds a [`Sandbox`], in the style of wasmtime's `Config`: setters
+/// return `&mut Self`, each says its default, and [`SandboxBuilder::build`]
+/// checks how the settings combine.
+///
+/// ```no_run
+/// # fn main() -> Result<(), chaos_sandbox::SandboxError> {
+/// use chaos_sandbox::{Limits, SandboxBuilder};
+/// let sandbox = SandboxBuilder::new()
+///     .cache_dir("/var/cache/chaos")
+///     .limits(Limits { memory: 64 << 20, ..Limits::default() })
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SandboxBuilder {
+    cache_dir: Option<PathBuf>,
+    builtins: Arc<dyn Builtins>,
+    limits: Limits,
+    epoch_tick: Duration,
+    pooling: bool,
+    concurrent_calls: Option<u32>,
+    memory_slot: Option<usize>,
+}
+
+impl SandboxBuilder {
+    /// The tick at which the epoch advances by default: 10 ms.
+    pub const DEFAULT_EPOCH_TICK: Duration = Duration::from_millis(10);
+    /// Calls a pool is sized for by default: 16.
+    pub const DEFAULT_CONCURRENT_CALLS: u32 = 16;
+
+    /// A builder with every default:
+    /// - no artifact cache directory: every component is compiled in each
+    ///   process;
+    /// - no built-in components ([`NoBuiltins`]): `builtin:NAME` names
+    ///   nothing;
+    /// - default limits ([`Limits::default`]): 128 MiB of memory and
+    ///   tables, 60 s, 1 MiB of output, 64 KiB of log per call;
+    /// - the epoch advances every [`Self::DEFAULT_EPOCH_TICK`] (10 ms), the
+    ///   granularity of time limits;
+    /// - on-demand instance allocation (the pooling allocator is off).
+    ///
+    /// Whatever the settings, a call gets no capability it was not granted:
+    /// no preopened directory, no environment variable, no socket, no name
+    /// lookup, no HTTP, no inherited stdio.
+    pub fn new() -> Self {
+        Self {
+            cache_dir: None,
+            builtins: Arc::new(NoBuiltins),
+            limits: Limits::default(),
+            epoch_tick: Self::DEFAULT_EPOCH_TICK,
+            pooling: false,
+            concurrent_calls: None,
+            memory_slot: None,
+        }
+    }
+
+    /// Keeps compiled components in `dir` (in a subdirectory per engine
+    /// configuration), so each is compiled once per machine.
+    ///
+    /// By default there is no cache directory.
+    pub fn cache_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// The components `builtin:NAME` names.
+    ///
+    /// By default there are none ([`NoBuiltins`]).
+    pub fn builtins(&mut self, builtins: impl Builtins + 'static) -> &mut Self {
+        self.builtins = Arc::new(builtins);
+        self
+    }
+
+    /// The default limits of a call: used to describe components while
+    /// loading them, and to size the pool. Each call still gives its own
+    /// limits in [`crate::CallOptions`].
+    ///
+    /// By default [`Limits::default`].
+    pub fn limits(&mut self, limits: Limits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How often the epoch advances: time limits are counted in these
+    /// ticks, so a shorter tick stops a guest closer to its deadline at the
+    /// cost of more wake-ups.
+    ///
+    /// By default [`Self::DEFAULT_EPOCH_TICK`].
+    ///
+    /// # Errors
+    /// [`SandboxError::ZeroEpochTick`] for a zero duration.
+    pub fn epoch_tick(&mut self, tick: Duration) -> Result<&mut Self, SandboxError> {
+        if tick.is_zero() {
+            return Err(SandboxError::ZeroEpochTick);
+        }
+        self.epoch_tick = tick;
+        Ok(self)
+    }
+
+    /// Uses wasmtime's pooling instance allocator, which reserves memory
+    /// and table slots up front so that instantiation is cheaper. Its sizes
+    /// derive from the limits: one memory slot holds the memory limit, and
+    /// the pool holds [`Self::pool_concurrent_calls`] calls at once.
+    ///
+    /// By default this is off: instances are allocated on demand.
+    pub fn pooling_allocator(&mut self, enable: bool) -> &mut Self {
+        self.pooling = enable;
+        self
+    }
+
+    /// How many calls the pool holds at once; more wait for a slot or fail
+    /// to instantiate. Requires [`Self::pooling_allocator`].
+    ///
+    /// By default [`Self::DEFAULT_CONCURRENT_CALLS`].
+    ///
+    /// # Errors
+    /// [`SandboxError::ZeroConcurrentCalls`] for zero.
+    pub fn pool_concurrent_calls(&mut self, calls: u32) -> Result<&mut Self, SandboxError> {
+        if calls == 0 {
+            return Err(SandboxError::ZeroConcurrentCalls);
+        }
+        self.concurrent_calls = Some(calls);
+        Ok(self)
+    }
+
+    /// The size of one memory slot of the pool, bytes; it must hold the
+    /// memory limit. Requires [`Self::pooling_allocator`].
+    ///
+    /// By default the memory limit.
+    pub fn pool_memory_slot(&mut self, bytes: usize) -> &mut Self {
+        self.memory_slot = Some(bytes);
+        self
+    }
+
+    /// Creates the engine (and its epoch thread), the linker and the cache.
+    ///
+    /// # Errors
+    /// - [`SandboxError::ZeroLimit`]: a zero memory or time limit;
+    /// - [`SandboxError::PoolingDisabled`]: a pool setting without the
+    ///   pooling allocator;
+    /// - [`SandboxError::PoolSlotTooSmall`]: a memory slot smaller than the
+    ///   memory limit;
+    /// - [`SandboxError::Engine`]: wasmtime refused the configuration.
+    pub fn build(&self) -> Result<Arc<Sandbox>, SandboxError> {
+        if self.limits.memory == 0 {
+            return Err(SandboxError::ZeroLimit("memory"));
+        }
+        if self.limits.timeout.is_zero() {
+            return Err(SandboxError::ZeroLimit("time"));
+        }
+        let pool = self.pool_sizes()?;
+        let engine = new_engine(&EngineSettings { epoch_tick: self.epoch_tick, pool })?;
+        let linker =
+            shared_linker(&engine).and_then(activity::linker).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        Ok(Arc::new(Sandbox {
+            cache: Arc::new(ArtifactCache::new(&engine, self.cache_dir.clone())),
+            engine,
+            epoch_tick: self.epoch_tick,
+            limits: self.limits,
+            memory_slot: pool.map(|p| p.memory_slot),
+            activity_linker: linker,
+            builtins: self.builtins.clone(),
+            compiled: Default::default(),
+            loaded: Default::default(),
+        }))
+    }
+
+    /// The pool's sizes, checked against the limits; `None` without pooling.
+    fn pool_sizes(&self) -> Result<Option<PoolSizes>, SandboxError> {
+        if !self.pooling {
+            if self.concurrent_calls.is_some() {
+                return Err(SandboxError::PoolingDisabled("pool_concurrent_calls"));
+            }
+            if self.memory_slot.is_some() {
+                return Err(SandboxError::PoolingDisabled("pool_memory_slot"));
+            }
+            return Ok(None);
+        }
+        let calls = self.concurrent_calls.unwrap_or(Self::DEFAULT_CONCURRENT_CALLS);
+        let sizes = PoolSizes::derive(&self.limits, calls, self.memory_slot);
+        if sizes.memory_slot < self.limits.memory {
+            return Err(SandboxError::PoolSlotTooSmall { slot: sizes.memory_slot, memory: self.limits.memory });
+        }
+        Ok(Some(sizes))
+    }
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,108 @@
+//! World-agnostic store construction: the host state of one call (WASI
+//! context with its grants, resource table, `wasi:http` context and hooks,
+//! memory limiter, guest log) and the linker part every world shares
+//! (WASI 0.2 and `wasi:http`). A world (`crate::world::activity`, later a
+//! Python provider or a control world) adds its own imports to a clone of
+//! the shared linker and calls its exports on a store built here.
+
+use crate::engine::ticks_for;
+use crate::error::CallError;
+use crate::grant::HttpPolicy;
+use crate::limiter::MemoryLimiter;
+use crate::limits::Limits;
+use crate::options::CallOptions;
+use crate::output::{GuestLog, Stream};
+use std::time::Duration;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Engine, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// What one call holds: its WASI context (its grants), resources, HTTP
+/// policy, memory limiter and log.
+pub(crate) struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    http: WasiHttpCtx,
+    hooks: HttpPolicy,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) log: GuestLog,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// The imports every world gets: WASI 0.2 and `wasi:http`. What a call may
+/// actually use is decided by its store's WASI context.
+///
+/// # Errors
+/// When wasmtime refuses the definitions (a version mismatch).
+pub(crate) fn shared_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    Ok(linker)
+}
+
+/// A store whose WASI context holds only `options.grants`, with the memory
+/// limiter and an epoch deadline (in ticks of `epoch_tick`) for
+/// `options.limits`.
+///
+/// # Errors
+/// A grant that can no longer be applied.
+pub(crate) fn new_store(
+    engine: &Engine,
+    options: &CallOptions,
+    epoch_tick: Duration,
+) -> Result<Store<HostState>, CallError> {
+    let log = GuestLog::new(&options.activity, options.limits.log);
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.stdout(log.stream(Stream::Stdout)).stderr(log.stream(Stream::Stderr));
+    options.grants.apply(&mut wasi)?;
+    let state = HostState {
+        wasi: wasi.build(),
+        table: ResourceTable::new(),
+        http: WasiHttpCtx::new(),
+        hooks: HttpPolicy::new(options.grants.net().clone()),
+        limiter: MemoryLimiter::new(options.limits.memory),
+        log,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limiter);
+    store.set_epoch_deadline(ticks_for(options.limits.timeout, epoch_tick));
+    store.epoch_deadline_trap();
+    Ok(store)
+}
+
+/// Turns a timed call's outcome into its value or the limit or trap that
+/// stopped it.
+pub(crate) fn settle<T>(
+    outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+    store: &Store<HostState>,
+    limits: Limits,
+) -> Result<T, CallError> {
+    match outcome {
+        Err(_) => Err(CallError::Timeout(limits.timeout)),
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => {
+            if let Some(wanted) = store.data().limiter.exceeded {
+                return Err(CallError::MemoryLimit { limit: limits.memory, wanted });
+            }
+            if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                return Err(CallError::Timeout(limits.timeout));
+            }
+            let trap =
+                err.downcast_ref::<Trap>().map(|t| t.to_string()).unwrap_or_else(|| format!("{:#}", err.root_cause()));
+            Err(CallError::Trap(trap))
+        }
+    }
+}
