@@ -33,8 +33,8 @@ pub enum UsageError {
         source: std::io::Error,
     },
     /// A `--var` or `--var-file` that cannot be used.
-    #[error("{0}")]
-    Vars(String),
+    #[error(transparent)]
+    Vars(#[from] chaos_core::vars::VarsError),
     /// A malformed `--allow-*` value.
     #[error(transparent)]
     Grant(#[from] AllowFlagError),
@@ -78,7 +78,7 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
         std::env::set_current_dir(dir).map_err(|source| UsageError::ChangeDir { dir: dir.clone(), source })?;
     }
     let settings_path = cli.settings.clone().unwrap_or_else(chaos_core::settings::default_path);
-    let settings = Settings::load(&settings_path).map_err(anyhow::Error::msg)?;
+    let settings = Settings::load(&settings_path)?;
     Ok(Context { settings_path, settings })
 }
 

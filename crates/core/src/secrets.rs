@@ -13,13 +13,30 @@ use serde_json::{Map, Value};
 /// Loaded secrets, by scope.
 pub type Secrets = Map<String, Value>;
 
+/// Why the secrets could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretsError {
+    /// An env secret whose variable is unset (Chaos Toolkit's message).
+    #[error("Secrets make reference to an environment key that does not exist: {0}")]
+    MissingEnv(String),
+    /// A Vault secret, which this engine does not support.
+    #[error(
+        "secret `{0}` comes from Vault, which this engine does not support; use an env secret ({{\"type\": \"env\", \"key\": \"VAR\"}})"
+    )]
+    Vault(String),
+}
+
 /// Loads `declared` secrets; a scope in `overrides` (from a var file)
 /// replaces the declared one; env secrets read `env`.
 ///
 /// # Errors
 /// An env secret whose variable is unset (Chaos Toolkit's message), or a
 /// Vault secret.
-pub fn load(declared: &Map<String, Value>, overrides: &Map<String, Value>, env: &HostEnv) -> Result<Secrets, String> {
+pub fn load(
+    declared: &Map<String, Value>,
+    overrides: &Map<String, Value>,
+    env: &HostEnv,
+) -> Result<Secrets, SecretsError> {
     let mut out = Secrets::new();
     for (scope, value) in declared {
         let loaded = match overrides.get(scope) {
@@ -31,18 +48,14 @@ pub fn load(declared: &Map<String, Value>, overrides: &Map<String, Value>, env: 
     Ok(out)
 }
 
-fn resolve(value: &Value, at: &str, env: &HostEnv) -> Result<Value, String> {
+fn resolve(value: &Value, at: &str, env: &HostEnv) -> Result<Value, SecretsError> {
     let Value::Object(obj) = value else { return Ok(value.clone()) };
     match obj.get("type").and_then(Value::as_str) {
         Some("env") => {
             let var = obj.get("key").and_then(Value::as_str).unwrap_or_default();
-            env.var(var)
-                .map(Value::String)
-                .ok_or_else(|| format!("Secrets make reference to an environment key that does not exist: {var}"))
+            env.var(var).map(Value::String).ok_or_else(|| SecretsError::MissingEnv(var.to_string()))
         }
-        Some("vault") => Err(format!(
-            "secret `{at}` comes from Vault, which this engine does not support; use an env secret ({{\"type\": \"env\", \"key\": \"VAR\"}})"
-        )),
+        Some("vault") => Err(SecretsError::Vault(at.to_string())),
         _ => {
             let mut resolved = Map::new();
             for (k, v) in obj {
@@ -119,7 +132,10 @@ mod tests {
     fn env_secrets_resolve_and_missing_ones_fail_with_the_reference_message() {
         let declared = json!({"s": {"token": {"type": "env", "key": "CHAOS_TEST_SURELY_UNSET"}}});
         let err = load(declared.as_object().unwrap(), &Map::new(), &HostEnv::process()).unwrap_err();
-        assert_eq!(err, "Secrets make reference to an environment key that does not exist: CHAOS_TEST_SURELY_UNSET");
+        assert_eq!(
+            err.to_string(),
+            "Secrets make reference to an environment key that does not exist: CHAOS_TEST_SURELY_UNSET"
+        );
     }
 
     #[test]
@@ -134,7 +150,7 @@ mod tests {
     fn vault_secrets_are_refused_clearly() {
         let declared = json!({"s": {"db": {"type": "vault", "path": "secret/db"}}});
         let err = load(declared.as_object().unwrap(), &Map::new(), &HostEnv::process()).unwrap_err();
-        assert!(err.contains("secret `s.db` comes from Vault"), "{err}");
+        assert!(err.to_string().contains("secret `s.db` comes from Vault"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,38 @@ pub fn default_path() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".chaostoolkit").join("settings.yaml")
 }
 
+/// Why the settings file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file exists but cannot be read.
+    #[error("cannot read the settings file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not YAML.
+    #[error("cannot parse the settings file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The file is YAML but not a mapping.
+    #[error("the settings file {} is not a mapping", .0.display())]
+    NotMapping(PathBuf),
+    /// The file or its directory cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
 /// Settings as a JSON document (empty when the file is missing).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
@@ -23,17 +55,17 @@ impl Settings {
     ///
     /// # Errors
     /// An unreadable file or one that is not a YAML mapping.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub fn load(path: &Path) -> Result<Self, SettingsError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(format!("cannot read the settings file {}: {e}", path.display())),
+            Err(source) => return Err(SettingsError::Read { path: path.into(), source }),
         };
         match serde_yaml_ng::from_str::<Value>(&text) {
             Ok(Value::Object(document)) => Ok(Self { document }),
             Ok(Value::Null) => Ok(Self::default()),
-            Ok(_) => Err(format!("the settings file {} is not a mapping", path.display())),
-            Err(e) => Err(format!("cannot parse the settings file {}: {e}", path.display())),
+            Ok(_) => Err(SettingsError::NotMapping(path.into())),
+            Err(e) => Err(SettingsError::Parse { path: path.into(), message: e.to_string() }),
         }
     }
 
@@ -41,12 +73,13 @@ impl Settings {
     ///
     /// # Errors
     /// When the file cannot be written.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| SettingsError::Write { path: dir.into(), source })?;
         }
-        let text = serde_yaml_ng::to_string(&Value::Object(self.document.clone())).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        let text = serde_yaml_ng::to_string(&Value::Object(self.document.clone()))
+            .expect("a JSON mapping always serializes to YAML");
+        std::fs::write(path, text).map_err(|source| SettingsError::Write { path: path.into(), source })
     }
 
     /// The value at a dotted `key` (`runtime.rollbacks.strategy`).

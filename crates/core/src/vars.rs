@@ -6,11 +6,11 @@
 //! one that parses to nothing) adds environment variables to the overlay of
 //! the run's [`HostEnv`] instead; the process environment is left alone.
 
-use crate::configuration::convert;
+use crate::configuration::{ConvertError, convert};
 use crate::host_env::HostEnv;
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Overrides collected from the command line.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,23 +24,68 @@ pub struct Vars {
     pub env: HostEnv,
 }
 
+/// Why `--var` or `--var-file` values could not be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum VarsError {
+    /// A `--var` without `=`.
+    #[error("invalid --var `{0}`: expected key[:type]=value")]
+    Syntax(String),
+    /// A `--var` with an empty key.
+    #[error("invalid --var `{0}`: the key is empty")]
+    EmptyKey(String),
+    /// A `--var` whose value does not convert to its type.
+    #[error("invalid --var `{text}`: {source}")]
+    Convert {
+        /// The `--var` value.
+        text: String,
+        /// Why it does not convert.
+        source: ConvertError,
+    },
+    /// A var file that cannot be read.
+    #[error("cannot read the var file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A JSON or YAML var file that does not parse.
+    #[error("invalid var file {}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A JSON or YAML var file that is not a mapping.
+    #[error("the var file {} must be a mapping", .0.display())]
+    NotMapping(PathBuf),
+    /// A `.env` line without `=`.
+    #[error("{}:{line}: expected KEY=VALUE", path.display())]
+    EnvLine {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+    },
+}
+
 /// Parses one `--var` value.
 ///
 /// # Errors
 /// A missing `=` or a value that does not convert to its type.
-pub fn parse_var(text: &str) -> Result<(String, Value), String> {
-    let (key, value) =
-        text.split_once('=').ok_or_else(|| format!("invalid --var `{text}`: expected key[:type]=value"))?;
+pub fn parse_var(text: &str) -> Result<(String, Value), VarsError> {
+    let (key, value) = text.split_once('=').ok_or_else(|| VarsError::Syntax(text.to_string()))?;
     let (key, kind) = match key.split_once(':') {
         Some((k, t)) => (k, Some(t)),
         None => (key, None),
     };
     if key.is_empty() {
-        return Err(format!("invalid --var `{text}`: the key is empty"));
+        return Err(VarsError::EmptyKey(text.to_string()));
     }
     let value = match kind {
         None => Value::String(value.to_string()),
-        Some(kind) => convert(kind, value).map_err(|e| format!("invalid --var `{text}`: {e}"))?,
+        Some(kind) => convert(kind, value).map_err(|source| VarsError::Convert { text: text.to_string(), source })?,
     };
     Ok((key.to_string(), value))
 }
@@ -49,7 +94,7 @@ pub fn parse_var(text: &str) -> Result<(String, Value), String> {
 ///
 /// # Errors
 /// A missing or unparsable file, or an invalid `--var`.
-pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, String> {
+pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, VarsError> {
     let mut out = Vars::default();
     let mut env = Vec::new();
     for file in var_files {
@@ -63,17 +108,13 @@ pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, 
     Ok(out)
 }
 
-fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Result<(), String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the var file {}: {e}", path.display()))?;
+fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Result<(), VarsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| VarsError::Read { path: path.into(), source })?;
+    let invalid = |message: String| VarsError::Parse { path: path.into(), message };
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let parsed = match ext.as_deref() {
-        Some("json") => Some(
-            serde_json::from_str::<Value>(&text).map_err(|e| format!("invalid var file {}: {e}", path.display()))?,
-        ),
-        Some("yaml" | "yml") => Some(
-            serde_yaml_ng::from_str::<Value>(&text).map_err(|e| format!("invalid var file {}: {e}", path.display()))?,
-        ),
+        Some("json") => Some(serde_json::from_str::<Value>(&text).map_err(|e| invalid(e.to_string()))?),
+        Some("yaml" | "yml") => Some(serde_yaml_ng::from_str::<Value>(&text).map_err(|e| invalid(e.to_string()))?),
         _ => None,
     };
     match parsed {
@@ -87,19 +128,18 @@ fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Re
         }
         Some(Value::Null) | None => load_env(&text, path, env),
         Some(Value::Object(_)) => load_env(&text, path, env),
-        Some(_) => Err(format!("the var file {} must be a mapping", path.display())),
+        Some(_) => Err(VarsError::NotMapping(path.into())),
     }
 }
 
-fn load_env(text: &str, path: &Path, out: &mut Vec<(String, String)>) -> Result<(), String> {
+fn load_env(text: &str, path: &Path, out: &mut Vec<(String, String)>) -> Result<(), VarsError> {
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let (key, value) =
-            line.split_once('=').ok_or_else(|| format!("{}:{}: expected KEY=VALUE", path.display(), n + 1))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| VarsError::EnvLine { path: path.into(), line: n + 1 })?;
         let value = value.trim();
         let value = value
             .strip_prefix('"')
@@ -118,8 +158,8 @@ mod tests {
 
     #[test]
     fn vars_take_an_optional_type() {
-        assert_eq!(parse_var("port:int=8080"), Ok(("port".into(), json!(8080))));
-        assert_eq!(parse_var("name=x=y"), Ok(("name".into(), json!("x=y"))));
+        assert_eq!(parse_var("port:int=8080").unwrap(), ("port".into(), json!(8080)));
+        assert_eq!(parse_var("name=x=y").unwrap(), ("name".into(), json!("x=y")));
         assert!(parse_var("novalue").is_err());
         assert!(parse_var("port:int=eighty").is_err());
     }

@@ -41,7 +41,7 @@ pub async fn check_components(
         let Provider::Wasm(wasm) = &activity.provider else { continue };
         let fail = |m: String| ValidationError::at(&activity.name, m);
         let component = sandbox.load(&wasm.source).await.map_err(|e| fail(format!("{e:#}")))?;
-        let declared = component.require(&wasm.func).map_err(fail)?;
+        let declared = component.require(&wasm.func).map_err(|e| fail(e.to_string()))?;
         if activity.kind == ActivityKind::Probe && declared.kind == ActivityKind::Action {
             return Err(fail(format!(
                 "it is typed `probe`, but {} declares `{}` an action: a probe must not act (`--dry actions` and the \
@@ -54,7 +54,7 @@ pub async fn check_components(
             continue;
         }
         let arguments = resolve_arguments(&wasm.arguments, mapping, None);
-        component.check_arguments(&wasm.func, &arguments).map_err(fail)?;
+        component.check_arguments(&wasm.func, &arguments).map_err(|e| fail(e.to_string()))?;
     }
     Ok(())
 }

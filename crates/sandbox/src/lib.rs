@@ -52,4 +52,4 @@ pub use limits::Limits;
 pub use options::CallOptions;
 pub use sandbox::Sandbox;
 pub use version::WASMTIME_VERSION;
-pub use world::activity::{ActivityInfo, LoadedComponent};
+pub use world::activity::{ActivityInfo, ActivityMismatch, LoadedComponent};

@@ -31,13 +31,13 @@ pub fn settings(args: SettingsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         SettingsCommand::Set { key, value } => {
             let parsed = serde_yaml_ng::from_str::<Value>(&value).unwrap_or(Value::String(value));
             settings.set(&key, parsed);
-            settings.save(&ctx.settings_path).map_err(anyhow::Error::msg)?;
+            settings.save(&ctx.settings_path)?;
         }
         SettingsCommand::Remove { key } => {
             if !settings.remove(&key) {
                 bail!("no setting `{key}` in {}", ctx.settings_path.display());
             }
-            settings.save(&ctx.settings_path).map_err(anyhow::Error::msg)?;
+            settings.save(&ctx.settings_path)?;
         }
     }
     Ok(ExitCode::SUCCESS)

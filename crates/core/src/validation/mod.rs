@@ -32,13 +32,13 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// A problem with the experiment as a whole.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { activity: None, message: message.into() }
+    pub fn new(message: impl fmt::Display) -> Self {
+        Self { activity: None, message: message.to_string() }
     }
 
     /// A problem with one activity (its name, or where it sits).
-    pub fn at(activity: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { activity: Some(activity.into()), message: message.into() }
+    pub fn at(activity: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self { activity: Some(activity.into()), message: message.to_string() }
     }
 }
 

@@ -27,6 +27,29 @@ pub struct ActivityInfo {
     pub arguments_schema: Value,
 }
 
+/// An experiment's use of a component that the component does not support.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActivityMismatch {
+    /// The component provides no activity of that name.
+    #[error("{component} provides no activity `{name}` (it provides: {})", provided.join(", "))]
+    Unknown {
+        /// The component.
+        component: String,
+        /// The activity asked for.
+        name: String,
+        /// The activities it provides.
+        provided: Vec<String>,
+    },
+    /// The arguments do not match the activity's schema.
+    #[error("arguments do not match what `{name}` accepts: {}", problems.join("; "))]
+    Arguments {
+        /// The activity.
+        name: String,
+        /// Each mismatch, `/path: problem`.
+        problems: Vec<String>,
+    },
+}
+
 /// A compiled component, ready to instantiate, with its activities.
 pub struct LoadedComponent {
     source: ComponentRef,
@@ -100,10 +123,11 @@ impl LoadedComponent {
     ///
     /// # Errors
     /// A message naming the activities the component does provide.
-    pub fn require(&self, name: &str) -> Result<&ActivityInfo, String> {
-        self.activity(name).ok_or_else(|| {
-            let names: Vec<_> = self.activities.iter().map(|a| a.name.as_str()).collect();
-            format!("{} provides no activity `{name}` (it provides: {})", self.source, names.join(", "))
+    pub fn require(&self, name: &str) -> Result<&ActivityInfo, ActivityMismatch> {
+        self.activity(name).ok_or_else(|| ActivityMismatch::Unknown {
+            component: self.source.to_string(),
+            name: name.to_string(),
+            provided: self.activities.iter().map(|a| a.name.clone()).collect(),
         })
     }
 
@@ -112,7 +136,7 @@ impl LoadedComponent {
     /// # Errors
     /// A message listing each mismatch (`/path: problem`), or naming the
     /// activity the component does not provide.
-    pub fn check_arguments(&self, name: &str, arguments: &Value) -> Result<(), String> {
+    pub fn check_arguments(&self, name: &str, arguments: &Value) -> Result<(), ActivityMismatch> {
         self.require(name)?;
         let validator = &self.validators[name];
         let problems: Vec<String> = validator
@@ -122,10 +146,6 @@ impl LoadedComponent {
                 if at.is_empty() { e.to_string() } else { format!("{at}: {e}") }
             })
             .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("arguments do not match what `{name}` accepts: {}", problems.join("; ")))
-        }
+        if problems.is_empty() { Ok(()) } else { Err(ActivityMismatch::Arguments { name: name.to_string(), problems }) }
     }
 }

@@ -5,7 +5,7 @@ mod bindings;
 pub(crate) mod call;
 mod component;
 
-pub use component::{ActivityInfo, LoadedComponent};
+pub use component::{ActivityInfo, ActivityMismatch, LoadedComponent};
 
 use crate::store::HostState;
 use wasmtime::component::{HasSelf, Linker};
