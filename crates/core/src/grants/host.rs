@@ -30,12 +30,24 @@ impl HostPort {
     }
 }
 
-impl FromStr for HostPort {
-    type Err = String;
+/// A network grant that is not a host or `host:port`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostPortError {
+    /// Not of the shape `host`, `host:port`, `[ipv6]:port` (or a bad port).
+    #[error("`{0}` is not a host or host:port")]
+    Malformed(String),
+    /// A host that is neither an IP address nor a DNS name (a wildcard, for
+    /// example).
+    #[error("`{0}` is not a host or host:port (wildcards are not supported: name each host)")]
+    NotAHost(String),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for HostPort {
+    type Err = HostPortError;
+
+    fn from_str(s: &str) -> Result<Self, HostPortError> {
         let s = s.trim();
-        let bad = || format!("`{s}` is not a host or host:port");
+        let bad = || HostPortError::Malformed(s.to_string());
         if s.is_empty() || s.contains('/') || s.contains(char::is_whitespace) {
             return Err(bad());
         }
@@ -61,7 +73,7 @@ impl FromStr for HostPort {
                 && !label.starts_with('-')
         });
         if host.is_empty() || !(is_ip || is_name) {
-            return Err(format!("`{s}` is not a host or host:port (wildcards are not supported: name each host)"));
+            return Err(HostPortError::NotAHost(s.to_string()));
         }
         let port = match port {
             None => None,

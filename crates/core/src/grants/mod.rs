@@ -16,7 +16,7 @@ pub mod path;
 pub mod policy;
 pub mod request;
 
-pub use host::HostPort;
+pub use host::{HostPort, HostPortError};
 pub use path::{resolve_path, resolve_program};
 pub use policy::{AllowFlagError, Allowance, AllowedValue, MissingGrant, Permissions};
 pub use request::{Capability, Grants};

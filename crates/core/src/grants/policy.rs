@@ -31,7 +31,7 @@ pub trait AllowedValue: Sized {
 
 impl AllowedValue for HostPort {
     fn parse_allowed(entry: &str) -> Result<Self, String> {
-        entry.parse()
+        entry.parse().map_err(|e: super::host::HostPortError| e.to_string())
     }
 }
 

@@ -44,8 +44,8 @@ pub enum GrantError {
         reason: String,
     },
     /// A network grant is not `host[:port]`.
-    #[error("{0}")]
-    BadHost(String),
+    #[error(transparent)]
+    BadHost(#[from] chaos_core::grants::HostPortError),
     /// A granted host name does not resolve.
     #[error("cannot resolve granted host `{host}`: {reason}")]
     Unresolved {
