@@ -3,14 +3,11 @@
 
 #![allow(dead_code)]
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Path of the hostile test component.
-pub fn hostile() -> &'static str {
-    test_artifacts::HOSTILE_COMPONENT
-}
+pub use chaos_test_env::{action, experiment, hostile, probe, wasm};
 
 /// A scratch directory where experiments are written and run.
 pub struct Scenario {
@@ -116,26 +113,6 @@ impl Scenario {
 /// Compiled components are cached here across tests and runs.
 fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-component-cache")
-}
-
-/// A minimal valid experiment around `method`.
-pub fn experiment(method: Value) -> Value {
-    json!({"title": "e2e", "description": "an end-to-end test", "method": method})
-}
-
-/// A wasm provider.
-pub fn wasm(module: &str, func: &str, arguments: Value, grants: Value) -> Value {
-    json!({"type": "wasm", "module": module, "func": func, "arguments": arguments, "grants": grants})
-}
-
-/// A probe.
-pub fn probe(name: &str, provider: Value) -> Value {
-    json!({"type": "probe", "name": name, "provider": provider})
-}
-
-/// An action.
-pub fn action(name: &str, provider: Value) -> Value {
-    json!({"type": "action", "name": name, "provider": provider})
 }
 
 /// The tutorial's HTTP service, running in-process until dropped.

@@ -34,9 +34,10 @@ pub fn hostile() -> &'static str {
     test_artifacts::HOSTILE_COMPONENT
 }
 
-/// A minimal valid experiment around `method`.
+/// A minimal valid experiment around `method` (shared by the in-process
+/// and the end-to-end tests).
 pub fn experiment(method: Value) -> Value {
-    json!({"title": "in-process", "description": "an in-process test", "method": method})
+    json!({"title": "test", "description": "a test experiment", "method": method})
 }
 
 /// A wasm provider.
