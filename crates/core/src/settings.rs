@@ -3,6 +3,7 @@
 //! `runtime.rollbacks.strategy`, `runtime.hypothesis.strategy` and `auths`
 //! (for loading experiments over HTTP); other keys are kept as they are.
 
+use crate::input::{InputError, MAX_NESTING, MAX_SETTINGS_BYTES, check_nesting, read_regular_text};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -56,11 +57,14 @@ impl Settings {
     /// # Errors
     /// An unreadable file or one that is not a YAML mapping.
     pub fn load(path: &Path) -> Result<Self, SettingsError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_regular_text(path, MAX_SETTINGS_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(SettingsError::Read { path: path.into(), source }),
+            Err(e) if e.is_not_found() => return Ok(Self::default()),
+            Err(InputError::Io { source, .. }) => return Err(SettingsError::Read { path: path.into(), source }),
+            Err(e) => return Err(SettingsError::Parse { path: path.into(), message: e.to_string() }),
         };
+        check_nesting(&text, MAX_NESTING)
+            .map_err(|e| SettingsError::Parse { path: path.into(), message: e.to_string() })?;
         match serde_yaml_ng::from_str::<Value>(&text) {
             Ok(Value::Object(document)) => Ok(Self { document }),
             Ok(Value::Null) => Ok(Self::default()),
