@@ -162,19 +162,18 @@ impl HttpClients {
             };
             let status = response.status().as_u16();
             let out_headers = output_headers(response.headers());
-            let bytes = read_body(response, limits.output).await.map_err(|e| match e {
+            let text = read_body(response, limits.output).await.map_err(|e| match e {
                 BodyError::TooLarge => {
                     fail(format!("returned a body over its output limit of {} bytes", limits.output))
                 }
                 BodyError::Read(e) if e.is_timeout() => too_long(),
                 BodyError::Read(e) => fail(format!("reading the response failed: {e}")),
             })?;
-            Ok((status, out_headers, bytes))
+            Ok((status, out_headers, text))
         };
-        let (status, out_headers, bytes) = tokio::time::timeout(timeout, exchange).await.map_err(|_| too_long())??;
+        let (status, out_headers, text) = tokio::time::timeout(timeout, exchange).await.map_err(|_| too_long())??;
         // As the reference: JSON only for exactly `application/json`.
         let json_body = out_headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
-        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body =
             if json_body { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
         if status >= 400 && !has_tolerance {
@@ -194,11 +193,14 @@ enum BodyError {
     Read(reqwest::Error),
 }
 
-/// The body of `response`, refused as soon as it passes `limit` bytes.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// The body of `response` as text (decoded by the charset of its
+/// Content-Type, UTF-8 by default, as `Response::text` does), refused as
+/// soon as it passes `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<String, BodyError> {
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
+    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).cloned();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
         if body.len() + chunk.len() > limit {
@@ -206,7 +208,11 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Vec<
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    let mut read = http::Response::new(body);
+    if let Some(content_type) = content_type {
+        read.headers_mut().insert(reqwest::header::CONTENT_TYPE, content_type);
+    }
+    reqwest::Response::from(read).text().await.map_err(BodyError::Read)
 }
 
 /// The response headers as the output's `headers`: names in HTTP/1 Title-Case
