@@ -138,6 +138,24 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_settings_file_that_is_not_a_regular_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("settings.yaml");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let err = Settings::load(&fifo).unwrap_err().to_string();
+        assert!(err.contains("is not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn deeply_nested_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.yaml");
+        std::fs::write(&path, format!("auths: {}", "[".repeat(10_000))).unwrap();
+        let err = Settings::load(&path).unwrap_err().to_string();
+        assert!(err.contains("nests deeper than 64 levels"), "{err}");
+    }
+
+    #[test]
     fn dotted_keys_get_set_and_remove_nested_values() {
         let mut s = Settings::default();
         s.set("runtime.rollbacks.strategy", json!("always"));

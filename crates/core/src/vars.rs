@@ -176,6 +176,24 @@ mod tests {
     }
 
     #[test]
+    fn a_deeply_nested_var_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vars.yaml");
+        std::fs::write(&path, format!("configuration: {}", "[".repeat(10_000))).unwrap();
+        let err = collect(&[], &[path]).unwrap_err().to_string();
+        assert!(err.contains("nests deeper than 64 levels"), "{err}");
+    }
+
+    #[test]
+    fn a_var_file_over_its_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vars.env");
+        std::fs::File::create(&path).unwrap().set_len(crate::input::MAX_VAR_FILE_BYTES + 1).unwrap();
+        let err = collect(&[], &[path]).unwrap_err().to_string();
+        assert!(err.contains("is larger than the limit of 1048576 bytes"), "{err}");
+    }
+
+    #[test]
     fn var_files_merge_in_order_and_vars_win() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.json");
