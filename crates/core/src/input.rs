@@ -112,49 +112,149 @@ pub struct TooDeep {
 }
 
 /// Checks that the JSON or YAML `text` nests flow collections (`[`, `{`)
-/// no deeper than `limit`, without parsing it: brackets inside quoted
-/// strings (a quote counts where a token may start) and `#` comments are
-/// skipped.
+/// no deeper than `limit`, without parsing it. Quoted strings (a quote
+/// counts where a value starts), `#` comments and the content of YAML block
+/// scalars (`|`, `>`) are skipped; where the scan cannot tell, it counts
+/// a bracket rather than miss one.
 ///
 /// # Errors
 /// [`TooDeep`] with the line where the limit was passed.
 pub fn check_nesting(text: &str, limit: usize) -> Result<(), TooDeep> {
-    let bytes = text.as_bytes();
-    let (mut depth, mut line, mut i) = (0usize, 1usize, 0usize);
-    let token_start =
-        |i: usize| i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':');
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return Err(TooDeep { limit, line });
+    Scan { bytes: text.as_bytes(), i: 0, line: 1, depth: 0 }.run(limit)
+}
+
+/// The state of [`check_nesting`]'s scan.
+struct Scan<'a> {
+    bytes: &'a [u8],
+    i: usize,
+    line: usize,
+    depth: usize,
+}
+
+impl Scan<'_> {
+    fn run(mut self, limit: usize) -> Result<(), TooDeep> {
+        // Where a value may start: a quote there opens a quoted string.
+        let mut value_start = true;
+        // The column of the line's first token after any `- `, which a block
+        // scalar's content must be indented beyond.
+        let mut owner = self.line_start();
+        while let Some(&b) = self.bytes.get(self.i) {
+            match b {
+                b'\n' => {
+                    self.i += 1;
+                    self.line += 1;
+                    owner = self.line_start();
+                    value_start = true;
+                    continue;
                 }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'#' if token_start(i) => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            quote @ (b'"' | b'\'') if token_start(i) => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    match bytes[i] {
-                        b'\\' if quote == b'"' => i += 1,
-                        b'\n' => line += 1,
-                        _ => {}
+                b' ' | b'\t' | b'\r' => {}
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > limit {
+                        return Err(TooDeep { limit, line: self.line });
                     }
-                    i += 1;
+                    value_start = true;
                 }
+                b']' | b'}' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    value_start = false;
+                }
+                // A flow separator, or a mapping indicator (`: `, or `:`
+                // right after a quoted key); inside a block plain scalar
+                // (`a: b,'c` or `a: b:'c`) neither starts a value.
+                b',' if self.depth > 0 => value_start = true,
+                b':' if matches!(self.bytes.get(self.i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+                    || (self.i > 0 && matches!(self.bytes[self.i - 1], b'"' | b'\'')) =>
+                {
+                    value_start = true;
+                }
+                b'#' if self.i == 0 || matches!(self.bytes[self.i - 1], b' ' | b'\t') => {
+                    self.skip_line();
+                    continue;
+                }
+                b'"' | b'\'' if value_start => {
+                    self.skip_quoted(b);
+                    value_start = false;
+                }
+                b'|' | b'>' if value_start && self.depth == 0 => {
+                    self.skip_line();
+                    self.skip_block_scalar(owner);
+                    owner = self.line_start();
+                    continue;
+                }
+                _ => value_start = false,
             }
-            _ => {}
+            self.i += 1;
         }
-        i += 1;
+        Ok(())
     }
-    Ok(())
+
+    /// At the start of a line: skips its indentation and any `- ` entries,
+    /// and returns the column of its first token.
+    fn line_start(&mut self) -> usize {
+        let start = self.i;
+        while let Some(&b) = self.bytes.get(self.i) {
+            let dash = b == b'-' && matches!(self.bytes.get(self.i + 1), Some(b' ') | None);
+            if b != b' ' && !dash {
+                break;
+            }
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// Moves to the line's end (its `\n`).
+    fn skip_line(&mut self) {
+        while self.bytes.get(self.i).is_some_and(|&b| b != b'\n') {
+            self.i += 1;
+        }
+    }
+
+    /// From the opening quote, moves to the closing one.
+    fn skip_quoted(&mut self, quote: u8) {
+        self.i += 1;
+        while let Some(&b) = self.bytes.get(self.i) {
+            match b {
+                b'\\' if quote == b'"' => self.i += 1,
+                b'\'' if quote == b'\'' && self.bytes.get(self.i + 1) == Some(&b'\'') => self.i += 1,
+                b'\n' => self.line += 1,
+                _ if b == quote => return,
+                _ => {}
+            }
+            self.i += 1;
+        }
+    }
+
+    /// At the `\n` ending a block scalar's header: skips the content lines,
+    /// those indented beyond `owner` (and as far as the first one), and
+    /// blank lines, leaving the scan at the start of the next line.
+    fn skip_block_scalar(&mut self, owner: usize) {
+        let mut content: Option<usize> = None;
+        while self.bytes.get(self.i) == Some(&b'\n') {
+            let next = self.i + 1;
+            let indent = self.bytes[next..].iter().take_while(|&&b| b == b' ').count();
+            let rest = self.bytes.get(next + indent);
+            let blank = matches!(rest, None | Some(b'\n' | b'\r'));
+            let inside = match content {
+                _ if blank => true,
+                None => indent > owner,
+                Some(m) => indent >= m,
+            };
+            if !inside {
+                break;
+            }
+            if !blank && content.is_none() {
+                content = Some(indent);
+            }
+            self.i = next;
+            self.line += 1;
+            self.skip_line();
+        }
+        if self.bytes.get(self.i) == Some(&b'\n') {
+            self.i += 1;
+            self.line += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -173,8 +273,38 @@ mod tests {
 
     #[test]
     fn brackets_in_quoted_strings_and_comments_do_not_nest() {
-        let text = format!("a: \"{0}\"\nb: '{0}' # {0}\nc: [\"]\\\"]\", '{0}']", "[".repeat(10));
+        let text = format!("a: \"{0}\"\nb: '{0}' # {0}\nc: [\"]\\\"]\", 'it''s {0}']", "[".repeat(10));
         assert_eq!(check_nesting(&text, 2), Ok(()));
+    }
+
+    #[test]
+    fn brackets_in_a_block_scalar_do_not_nest() {
+        let text = format!("- a: |\n    {0}\n\n    \"\n  b: [[x]]\nc: >\n  {0}\n", "[".repeat(10));
+        assert_eq!(check_nesting(&text, 2), Ok(()));
+    }
+
+    #[test]
+    fn a_quote_inside_a_plain_scalar_does_not_hide_brackets() {
+        let deep = "[".repeat(4);
+        for plain in ["it 's", "b:'c", "b,'c"] {
+            assert!(check_nesting(&format!("a: {plain}\nb: {deep}\nc: x'"), 3).is_err(), "{plain}");
+        }
+    }
+
+    #[test]
+    fn json_keys_and_flow_separators_start_values() {
+        assert_eq!(check_nesting("{\"a\":\"[[[[\",\"b\":[\"[[[[\",'[[[[']}", 2), Ok(()));
+    }
+
+    #[test]
+    fn a_line_after_a_block_scalar_header_not_indented_beyond_its_key_is_scanned() {
+        assert!(check_nesting(&format!("- a: |\n  b: {}", "[".repeat(4)), 3).is_err());
+        assert!(check_nesting(&format!("a: |\n    x\n  b: {}", "[".repeat(4)), 3).is_err());
+    }
+
+    #[test]
+    fn quotes_in_a_block_scalar_do_not_hide_later_brackets() {
+        assert!(check_nesting(&format!("a: |\n  \"\nb: [\"]\" {}", "[\"]\" ".repeat(4)), 3).is_err());
     }
 
     #[test]
