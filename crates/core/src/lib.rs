@@ -31,9 +31,11 @@
 
 pub mod configuration;
 pub mod discovery;
+pub mod duration;
 pub mod experiment;
 pub mod grants;
 pub mod host_env;
+pub mod input;
 pub mod journal;
 pub mod scaffold;
 pub mod secrets;

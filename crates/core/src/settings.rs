@@ -3,6 +3,7 @@
 //! `runtime.rollbacks.strategy`, `runtime.hypothesis.strategy` and `auths`
 //! (for loading experiments over HTTP); other keys are kept as they are.
 
+use crate::input::{InputError, MAX_NESTING, MAX_SETTINGS_BYTES, check_nesting, read_regular_text};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -56,11 +57,14 @@ impl Settings {
     /// # Errors
     /// An unreadable file or one that is not a YAML mapping.
     pub fn load(path: &Path) -> Result<Self, SettingsError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_regular_text(path, MAX_SETTINGS_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(SettingsError::Read { path: path.into(), source }),
+            Err(e) if e.is_not_found() => return Ok(Self::default()),
+            Err(InputError::Io { source, .. }) => return Err(SettingsError::Read { path: path.into(), source }),
+            Err(e) => return Err(SettingsError::Parse { path: path.into(), message: e.to_string() }),
         };
+        check_nesting(&text, MAX_NESTING)
+            .map_err(|e| SettingsError::Parse { path: path.into(), message: e.to_string() })?;
         match serde_yaml_ng::from_str::<Value>(&text) {
             Ok(Value::Object(document)) => Ok(Self { document }),
             Ok(Value::Null) => Ok(Self::default()),
@@ -132,6 +136,24 @@ impl Settings {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_settings_file_that_is_not_a_regular_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("settings.yaml");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let err = Settings::load(&fifo).unwrap_err().to_string();
+        assert!(err.contains("is not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn deeply_nested_settings_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.yaml");
+        std::fs::write(&path, format!("auths: {}", "[".repeat(10_000))).unwrap();
+        let err = Settings::load(&path).unwrap_err().to_string();
+        assert!(err.contains("nests deeper than 64 levels"), "{err}");
+    }
 
     #[test]
     fn dotted_keys_get_set_and_remove_nested_values() {

@@ -8,6 +8,7 @@
 
 use crate::configuration::{ConvertError, convert};
 use crate::host_env::HostEnv;
+use crate::input::{InputError, MAX_NESTING, MAX_VAR_FILE_BYTES, check_nesting, read_regular_text};
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -49,6 +50,10 @@ pub enum VarsError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A var file that is not a regular file or is over
+    /// [`MAX_VAR_FILE_BYTES`].
+    #[error("invalid var file: {0}")]
+    Input(InputError),
     /// A JSON or YAML var file that does not parse.
     #[error("invalid var file {}: {message}", path.display())]
     Parse {
@@ -109,9 +114,15 @@ pub fn collect(vars: &[String], var_files: &[impl AsRef<Path>]) -> Result<Vars, 
 }
 
 fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Result<(), VarsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| VarsError::Read { path: path.into(), source })?;
+    let text = read_regular_text(path, MAX_VAR_FILE_BYTES).map_err(|e| match e {
+        InputError::Io { source, .. } => VarsError::Read { path: path.into(), source },
+        other => VarsError::Input(other),
+    })?;
     let invalid = |message: String| VarsError::Parse { path: path.into(), message };
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if matches!(ext.as_deref(), Some("json" | "yaml" | "yml")) {
+        check_nesting(&text, MAX_NESTING).map_err(|e| invalid(e.to_string()))?;
+    }
     let parsed = match ext.as_deref() {
         Some("json") => Some(serde_json::from_str::<Value>(&text).map_err(|e| invalid(e.to_string()))?),
         Some("yaml" | "yml") => Some(serde_yaml_ng::from_str::<Value>(&text).map_err(|e| invalid(e.to_string()))?),
@@ -162,6 +173,24 @@ mod tests {
         assert_eq!(parse_var("name=x=y").unwrap(), ("name".into(), json!("x=y")));
         assert!(parse_var("novalue").is_err());
         assert!(parse_var("port:int=eighty").is_err());
+    }
+
+    #[test]
+    fn a_deeply_nested_var_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vars.yaml");
+        std::fs::write(&path, format!("configuration: {}", "[".repeat(10_000))).unwrap();
+        let err = collect(&[], &[path]).unwrap_err().to_string();
+        assert!(err.contains("nests deeper than 64 levels"), "{err}");
+    }
+
+    #[test]
+    fn a_var_file_over_its_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vars.env");
+        std::fs::File::create(&path).unwrap().set_len(crate::input::MAX_VAR_FILE_BYTES + 1).unwrap();
+        let err = collect(&[], &[path]).unwrap_err().to_string();
+        assert!(err.contains("is larger than the limit of 1048576 bytes"), "{err}");
     }
 
     #[test]

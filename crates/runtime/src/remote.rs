@@ -5,6 +5,7 @@
 
 use chaos_core::experiment::load::{LoadError, Source, load, parse_json, parse_yaml};
 use chaos_core::host_env::HostEnv;
+use chaos_core::input::MAX_EXPERIMENT_BYTES;
 use chaos_core::settings::Settings;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use std::path::Path;
@@ -38,7 +39,8 @@ pub async fn load_source(
 /// Fetches and parses the experiment at `url`.
 ///
 /// # Errors
-/// A failed request, a non-200 answer, or a body that does not parse.
+/// A failed request, a non-200 answer, a body over
+/// [`MAX_EXPERIMENT_BYTES`], or one that does not parse.
 pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings, env: &HostEnv) -> Result<Source, LoadError> {
     let fail = |m: String| LoadError::Fetch(m);
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -61,7 +63,7 @@ pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings, env: &HostE
         let value = auth.get("value").and_then(|v| v.as_str()).unwrap_or_default();
         request = request.header(AUTHORIZATION, format!("{kind} {value}"));
     }
-    let response = request.send().await.map_err(|e| fail(format!("cannot fetch {url}: {e}")))?;
+    let mut response = request.send().await.map_err(|e| fail(format!("cannot fetch {url}: {e}")))?;
     let status = response.status();
     let content_type = response
         .headers()
@@ -69,7 +71,18 @@ pub async fn fetch(url: &str, verify_tls: bool, settings: &Settings, env: &HostE
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
         .unwrap_or_default();
-    let body = response.text().await.map_err(|e| fail(format!("cannot read {url}: {e}")))?;
+    let too_large = || fail(format!("{url} is larger than the limit of {MAX_EXPERIMENT_BYTES} bytes"));
+    if response.content_length().is_some_and(|n| n > MAX_EXPERIMENT_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| fail(format!("cannot read {url}: {e}")))? {
+        if (bytes.len() + chunk.len()) as u64 > MAX_EXPERIMENT_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     if status != reqwest::StatusCode::OK {
         return Err(fail(format!("Failed to fetch the experiment: {body}")));
     }

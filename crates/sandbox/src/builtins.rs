@@ -3,6 +3,7 @@
 
 use crate::error::LoadError;
 use chaos_core::experiment::ComponentRef;
+use chaos_core::input::{InputError, MAX_COMPONENT_BYTES, read_regular};
 use std::borrow::Cow;
 
 /// The built-in components a sandbox can load as `builtin:NAME`. The
@@ -31,7 +32,8 @@ impl Builtins for NoBuiltins {
 }
 
 /// The bytes of the component `source` names, with their SHA-256 when it
-/// is known without hashing (built-ins). Reading a file blocks.
+/// is known without hashing (built-ins). Reading a file blocks; only a
+/// regular file of at most [`MAX_COMPONENT_BYTES`] is read.
 ///
 /// # Errors
 /// [`LoadError::UnknownBuiltin`] or [`LoadError::Read`].
@@ -47,8 +49,17 @@ pub fn read_component(
                 known: builtins.names().into_iter().map(|n| format!("builtin:{n}")).collect(),
             }),
         },
-        ComponentRef::File(path) => std::fs::read(path)
+        ComponentRef::File(path) => read_regular(path, MAX_COMPONENT_BYTES)
             .map(|bytes| (Cow::Owned(bytes), None))
-            .map_err(|e| LoadError::Read { path: path.clone(), reason: e.to_string() }),
+            .map_err(|e| LoadError::Read { path: path.clone(), reason: reason(e) }),
+    }
+}
+
+/// Why a component file could not be read, without repeating its path.
+fn reason(e: InputError) -> String {
+    match e {
+        InputError::Io { source, .. } => source.to_string(),
+        InputError::NotRegular(_) => "it is not a regular file".into(),
+        InputError::TooLarge { limit, .. } => format!("it is larger than the limit of {limit} bytes"),
     }
 }

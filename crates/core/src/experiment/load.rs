@@ -1,6 +1,7 @@
 //! Reading an experiment file into a JSON document, with the line and
 //! column of any syntax error.
 
+use crate::input::{InputError, MAX_EXPERIMENT_BYTES, MAX_NESTING, TooDeep, check_nesting, read_regular_text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,17 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Not a regular file, or over [`MAX_EXPERIMENT_BYTES`].
+    #[error("{0}")]
+    Input(InputError),
+    /// Nested deeper than [`MAX_NESTING`].
+    #[error("{path}: {source}")]
+    TooDeep {
+        /// The file.
+        path: String,
+        /// Where.
+        source: TooDeep,
+    },
     /// An http(s) source could not be fetched.
     #[error("{0}")]
     Fetch(String),
@@ -58,14 +70,19 @@ pub enum LoadError {
 /// Loads the experiment at `path`; the parser is chosen by the extension.
 ///
 /// # Errors
-/// A missing or unreadable file, an unsupported extension, or a syntax error.
+/// A missing or unreadable file, one that is not a regular file or is over
+/// [`MAX_EXPERIMENT_BYTES`], an unsupported extension, a document nested
+/// deeper than [`MAX_NESTING`], or a syntax error.
 pub fn load(path: &Path) -> Result<Source, LoadError> {
     let shown = path.display().to_string();
     if !path.exists() {
         return Err(LoadError::NotFound(shown));
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: shown.clone(), source })?;
+    let text = read_regular_text(path, MAX_EXPERIMENT_BYTES).map_err(|e| match e {
+        InputError::Io { source, .. } => LoadError::Io { path: shown.clone(), source },
+        other => LoadError::Input(other),
+    })?;
     let document = match ext.as_deref() {
         Some("json") => parse_json(&text, &shown)?,
         Some("yaml" | "yml") => parse_yaml(&text, &shown)?,
@@ -79,8 +96,10 @@ pub fn load(path: &Path) -> Result<Source, LoadError> {
 /// Parses JSON text.
 ///
 /// # Errors
-/// [`LoadError::Syntax`] with the position of the error.
+/// [`LoadError::TooDeep`], or [`LoadError::Syntax`] with the position of
+/// the error.
 pub fn parse_json(text: &str, path: &str) -> Result<Value, LoadError> {
+    check_nesting(text, MAX_NESTING).map_err(|source| LoadError::TooDeep { path: path.to_string(), source })?;
     serde_json::from_str(text).map_err(|e| LoadError::Syntax {
         format: "JSON",
         path: path.to_string(),
@@ -93,8 +112,10 @@ pub fn parse_json(text: &str, path: &str) -> Result<Value, LoadError> {
 /// Parses YAML text into the JSON data model.
 ///
 /// # Errors
-/// [`LoadError::Syntax`] with the position of the error.
+/// [`LoadError::TooDeep`], or [`LoadError::Syntax`] with the position of
+/// the error.
 pub fn parse_yaml(text: &str, path: &str) -> Result<Value, LoadError> {
+    check_nesting(text, MAX_NESTING).map_err(|source| LoadError::TooDeep { path: path.to_string(), source })?;
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
         LoadError::Syntax {
@@ -108,11 +129,16 @@ pub fn parse_yaml(text: &str, path: &str) -> Result<Value, LoadError> {
 }
 
 /// Parsers append " at line L column C"; the error already says where.
+/// The parsers' own depth limit (128) is said in words.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    if message == "recursion limit exceeded" {
+        return "the document nests deeper than 128 levels".into();
     }
+    message.to_string()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! `ensure_activity_is_valid`, plus the `wasm` provider).
 
 use super::{ValidationError, non_empty_str, truthy};
+use crate::duration;
 use crate::experiment::{
     Activity, ActivityKind, ComponentRef, HttpProvider, Pauses, ProcessArguments, ProcessProvider, Provider,
     WasmProvider,
@@ -64,10 +65,9 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
     if !["python", "process", "http", "wasm"].contains(&provider_type.as_str()) {
         return Err(fail(format!("unknown provider type '{provider_type}' (supported: wasm, http, process)")));
     }
-    if let Some(timeout) = item.get("timeout")
-        && !timeout.is_number()
-    {
-        return Err(fail("activity timeout must be a number".into()));
+    if let Some(timeout) = item.get("timeout") {
+        let secs = timeout.as_f64().ok_or_else(|| fail("activity timeout must be a number".into()))?;
+        duration::seconds(secs).map_err(|e| fail(format!("activity timeout: {e}")))?;
     }
     let pauses = pauses(item.get("pauses")).map_err(fail)?;
     let background = match item.get("background") {
@@ -110,7 +110,12 @@ fn pauses(value: Option<&Value>) -> Result<Pauses, String> {
                     "activity {key} pause must be a number or a pattern to a variable from the configuration or secrets"
                 ));
             }
-            Some(v @ (Value::String(_) | Value::Number(_))) => *slot = Some(v.clone()),
+            Some(Value::Number(n)) => {
+                let secs = n.as_f64().unwrap_or(f64::INFINITY);
+                duration::seconds(secs).map_err(|e| format!("activity {key} pause: {e}"))?;
+                *slot = Some(Value::Number(n.clone()));
+            }
+            Some(v @ Value::String(_)) => *slot = Some(v.clone()),
             Some(_) => {
                 return Err(format!(
                     "activity {key} pause must be a number or a pattern to a variable from the configuration or secrets"
@@ -136,13 +141,7 @@ fn wasm(provider: &Value, ctx: &Context) -> Result<WasmProvider, String> {
         Some(v @ Value::Object(_)) => v.clone(),
         Some(_) => return Err("a wasm activity expects arguments as a mapping".into()),
     };
-    let timeout = match obj.get("timeout") {
-        None | Some(Value::Null) => None,
-        Some(t) => match t.as_f64() {
-            Some(secs) if secs > 0.0 && secs.is_finite() => Some(secs),
-            _ => return Err("provider timeout must be a positive number of seconds".into()),
-        },
-    };
+    let timeout = provider_timeout(obj.get("timeout"))?;
     let grants: Grants = match obj.get("grants") {
         None | Some(Value::Null) => Grants::default(),
         Some(g) => serde_json::from_value(g.clone()).map_err(|e| format!("invalid grants: {e}"))?,
@@ -172,6 +171,17 @@ fn http(provider: &Value) -> Result<HttpProvider, String> {
     };
     let method = provider.get("method").and_then(Value::as_str).unwrap_or("GET").to_ascii_uppercase();
     let verify_tls = provider.get("verify_tls").map(truthy).unwrap_or(true);
+    match provider.get("timeout") {
+        Some(t @ Value::Number(_)) => {
+            provider_timeout(Some(t))?;
+        }
+        Some(Value::Array(pair)) => {
+            for t in pair.iter().filter(|t| t.is_number()) {
+                provider_timeout(Some(t))?;
+            }
+        }
+        _ => {}
+    }
     let max_retries = provider.get("max_retries").and_then(Value::as_u64).unwrap_or(0) as u32;
     Ok(HttpProvider {
         url: url.to_string(),
@@ -182,6 +192,17 @@ fn http(provider: &Value) -> Result<HttpProvider, String> {
         verify_tls,
         max_retries,
     })
+}
+
+/// A provider's `timeout`: a positive number of seconds, at most
+/// [`duration::MAX_SECONDS`].
+fn provider_timeout(value: Option<&Value>) -> Result<Option<f64>, String> {
+    let secs = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(t) => t.as_f64().filter(|s| *s > 0.0).ok_or("provider timeout must be a positive number of seconds")?,
+    };
+    duration::seconds(secs).map_err(|e| format!("provider timeout: {e}"))?;
+    Ok(Some(secs))
 }
 
 fn process(provider: &Value) -> Result<ProcessProvider, String> {
@@ -202,11 +223,6 @@ fn process(provider: &Value) -> Result<ProcessProvider, String> {
         }
         Some(_) => return Err("process arguments must be a list, a string or a mapping".into()),
     };
-    let timeout = match provider.get("timeout") {
-        None | Some(Value::Null) => None,
-        Some(t) => {
-            Some(t.as_f64().filter(|s| *s > 0.0).ok_or("provider timeout must be a positive number of seconds")?)
-        }
-    };
+    let timeout = provider_timeout(provider.get("timeout"))?;
     Ok(ProcessProvider { path: path.to_string(), arguments, timeout })
 }

@@ -6,24 +6,26 @@ use super::{ActivityFailed, Call, CallFuture, Provider, Requested, check_grants}
 use chaos_core::experiment::{HttpProvider, url_host_port};
 use chaos_core::grants::{Capability, Grants, Permissions};
 use chaos_core::substitution::{Mapping, has_placeholder, render, resolve_arguments, substitute};
+use chaos_sandbox::Limits;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Url};
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 /// A planned http activity.
 pub struct HttpCall {
     declared: HttpProvider,
     clients: Arc<HttpClients>,
-    default_timeout: Duration,
+    limits: Limits,
 }
 
 impl HttpCall {
-    /// Sends `declared`'s request with `clients`; `default_timeout` applies
-    /// when the provider sets none.
-    pub fn new(declared: HttpProvider, clients: Arc<HttpClients>, default_timeout: Duration) -> Self {
-        Self { declared, clients, default_timeout }
+    /// Sends `declared`'s request with `clients`. `limits.timeout` applies
+    /// when the provider sets none and caps the provider's; it bounds the
+    /// whole call, retries and the body included. The response body may not
+    /// exceed `limits.output` bytes.
+    pub fn new(declared: HttpProvider, clients: Arc<HttpClients>, limits: Limits) -> Self {
+        Self { declared, clients, limits }
     }
 }
 
@@ -45,7 +47,7 @@ impl Provider for HttpCall {
             // because dynamic-configuration probes run before the final
             // values (and so the final check) exist.
             check_grants(&self.clients.permissions, call.name, &self.url_grants(call.mapping))?;
-            self.clients.run(call, &self.declared, self.default_timeout).await
+            self.clients.run(call, &self.declared, self.limits).await
         })
     }
 
@@ -103,12 +105,7 @@ impl HttpClients {
     }
 
     /// Sends the request of `call`'s activity.
-    async fn run(
-        &self,
-        call: Call<'_>,
-        provider: &HttpProvider,
-        default_timeout: Duration,
-    ) -> Result<Value, ActivityFailed> {
+    async fn run(&self, call: Call<'_>, provider: &HttpProvider, limits: Limits) -> Result<Value, ActivityFailed> {
         let Call { name, mapping, value, has_tolerance } = call;
         let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
         let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
@@ -126,52 +123,57 @@ impl HttpClients {
                 Some(resolve_arguments(&template, mapping, value))
             }
         };
-        let timeout = match provider.timeout.as_ref().map(|t| substitute(t, mapping)) {
-            None => default_timeout,
-            Some(Value::Array(pair)) => Duration::from_secs_f64(pair.iter().filter_map(Value::as_f64).sum()),
-            Some(t) => t.as_f64().map(Duration::from_secs_f64).ok_or_else(|| fail(format!("invalid timeout {t}")))?,
+        let declared = match provider.timeout.as_ref().map(|t| substitute(t, mapping)) {
+            None => None,
+            Some(Value::Array(pair)) => Some(pair.iter().filter_map(Value::as_f64).sum()),
+            Some(t) => Some(t.as_f64().ok_or_else(|| fail(format!("invalid timeout {t}")))?),
         };
+        let timeout = super::time_limit(name, declared, limits.timeout)?;
+        let too_long = || fail("activity took too long to complete".into());
 
-        let mut attempt = 0;
-        let response = loop {
-            let mut request = client.request(method.clone(), url.clone()).timeout(timeout);
-            let mut is_json = false;
-            for (k, v) in headers.as_object().into_iter().flatten() {
-                let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
-                is_json |= k == "Content-Type" && v == "application/json";
-                request = request.header(k, v);
-            }
-            if let Some(args) = &arguments {
-                request = if method == reqwest::Method::GET {
-                    request.query(&query_pairs(args))
-                } else if is_json {
-                    request.json(args)
-                } else {
-                    request.form(&query_pairs(args))
-                };
-            }
-            match request.send().await {
-                Ok(r) => break r,
-                Err(e) if e.is_connect() && attempt < provider.max_retries => attempt += 1,
-                Err(e) if e.is_timeout() => return Err(fail("activity took too long to complete".into())),
-                Err(e) if e.is_connect() => {
-                    return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e))));
+        let exchange = async {
+            let mut attempt = 0;
+            let response = loop {
+                let mut request = client.request(method.clone(), url.clone()).timeout(timeout);
+                let mut is_json = false;
+                for (k, v) in headers.as_object().into_iter().flatten() {
+                    let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                    is_json |= k == "Content-Type" && v == "application/json";
+                    request = request.header(k, v);
                 }
-                Err(e) => return Err(fail(format!("request to {url_text} failed: {}", root_cause(&e)))),
-            }
+                if let Some(args) = &arguments {
+                    request = if method == reqwest::Method::GET {
+                        request.query(&query_pairs(args))
+                    } else if is_json {
+                        request.json(args)
+                    } else {
+                        request.form(&query_pairs(args))
+                    };
+                }
+                match request.send().await {
+                    Ok(r) => break r,
+                    Err(e) if e.is_connect() && attempt < provider.max_retries => attempt += 1,
+                    Err(e) if e.is_timeout() => return Err(too_long()),
+                    Err(e) if e.is_connect() => {
+                        return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e))));
+                    }
+                    Err(e) => return Err(fail(format!("request to {url_text} failed: {}", root_cause(&e)))),
+                }
+            };
+            let status = response.status().as_u16();
+            let out_headers = output_headers(response.headers());
+            let text = read_body(response, limits.output).await.map_err(|e| match e {
+                BodyError::TooLarge => {
+                    fail(format!("returned a body over its output limit of {} bytes", limits.output))
+                }
+                BodyError::Read(e) if e.is_timeout() => too_long(),
+                BodyError::Read(e) => fail(format!("reading the response failed: {e}")),
+            })?;
+            Ok((status, out_headers, text))
         };
-
-        let status = response.status().as_u16();
-        let out_headers = output_headers(response.headers());
+        let (status, out_headers, text) = tokio::time::timeout(timeout, exchange).await.map_err(|_| too_long())??;
         // As the reference: JSON only for exactly `application/json`.
         let json_body = out_headers.get("Content-Type").and_then(Value::as_str) == Some("application/json");
-        let text = response.text().await.map_err(|e| {
-            if e.is_timeout() {
-                fail("activity took too long to complete".into())
-            } else {
-                fail(format!("reading the response failed: {e}"))
-            }
-        })?;
         let body =
             if json_body { serde_json::from_str(&text).unwrap_or(Value::String(text)) } else { Value::String(text) };
         if status >= 400 && !has_tolerance {
@@ -181,6 +183,36 @@ impl HttpClients {
         }
         Ok(json!({"status": status, "headers": out_headers, "body": body}))
     }
+}
+
+/// Why a response body could not be read.
+enum BodyError {
+    /// Over the output limit.
+    TooLarge,
+    /// The connection failed.
+    Read(reqwest::Error),
+}
+
+/// The body of `response` as text (decoded by the charset of its
+/// Content-Type, UTF-8 by default, as `Response::text` does), refused as
+/// soon as it passes `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<String, BodyError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).cloned();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut read = http::Response::new(body);
+    if let Some(content_type) = content_type {
+        read.headers_mut().insert(reqwest::header::CONTENT_TYPE, content_type);
+    }
+    reqwest::Response::from(read).text().await.map_err(BodyError::Read)
 }
 
 /// The response headers as the output's `headers`: names in HTTP/1 Title-Case

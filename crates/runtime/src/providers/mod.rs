@@ -22,6 +22,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Why an activity produced no output. The message names the activity and
 /// the cause.
@@ -47,6 +48,27 @@ impl ActivityFailed {
     pub fn fatal(message: impl Into<String>) -> Self {
         Self { message: message.into(), fatal: true }
     }
+}
+
+/// The time limit of activity `name` whose provider asks for `declared`
+/// seconds (or none): never above the operator's `cap` (`--timeout`); a
+/// longer request is lowered to it.
+///
+/// # Errors
+/// A request that is not a usable duration (not finite, negative or over
+/// [`chaos_core::duration::MAX_SECONDS`]).
+pub fn time_limit(name: &str, declared: Option<f64>, cap: Duration) -> Result<Duration, ActivityFailed> {
+    let Some(secs) = declared else { return Ok(cap) };
+    let asked = chaos_core::duration::seconds(secs)
+        .map_err(|e| ActivityFailed::new(format!("activity '{name}': invalid timeout: {e}")))?;
+    if asked > cap {
+        tracing::debug!(
+            "activity '{name}' asks for a timeout of {secs}s, lowered to the --timeout of {}s",
+            cap.as_secs_f64()
+        );
+        return Ok(cap);
+    }
+    Ok(asked)
 }
 
 /// Running a `ref` that names no activity (kept by lenient validation):
@@ -162,7 +184,7 @@ impl ProviderFactory {
                 )
                 .await,
             ),
-            Declared::Http(p) => Arc::new(http::HttpCall::new(p.clone(), self.http.clone(), self.limits.timeout)),
+            Declared::Http(p) => Arc::new(http::HttpCall::new(p.clone(), self.http.clone(), self.limits)),
             Declared::Process(p) => Arc::new(process::ProcessCall::new(
                 p.clone(),
                 self.limits.timeout,

@@ -22,7 +22,8 @@ pub struct ProcessCall {
 impl ProcessCall {
     /// Runs `declared`'s program, relative paths against `base_dir`, in
     /// the process environment with `env`'s overlay on top;
-    /// `default_timeout` applies when the provider sets none.
+    /// `default_timeout` applies when the provider sets none, and caps the
+    /// provider's.
     pub fn new(declared: ProcessProvider, default_timeout: Duration, base_dir: PathBuf, env: HostEnv) -> Self {
         Self { declared, default_timeout, base_dir, env }
     }
@@ -75,7 +76,7 @@ async fn run(
         }
     };
     command.kill_on_drop(true).stdin(std::process::Stdio::null()).envs(env.overlay());
-    let timeout = provider.timeout.map(Duration::from_secs_f64).unwrap_or(default_timeout);
+    let timeout = super::time_limit(name, provider.timeout, default_timeout)?;
     let output = match tokio::time::timeout(timeout, command.output()).await {
         Err(_) => return Err(fail("process activity took too long to complete".into())),
         Ok(Err(e)) => return Err(fail(format!("cannot run {}: {e}", program.display()))),

@@ -7,7 +7,6 @@ use chaos_core::substitution::{Mapping, resolve_arguments};
 use chaos_sandbox::{CallError, CallOptions, Limits, LoadedComponent, PreparedGrants, Sandbox};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A planned wasm activity: its component loaded and its grants prepared
 /// once per run.
@@ -39,13 +38,16 @@ impl WasmCall {
         base_dir: PathBuf,
         env: HostEnv,
     ) -> Self {
-        let ready = sandbox
-            .load(&declared.source)
-            .await
-            .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")));
-        if let Some(secs) = declared.timeout {
-            limits.timeout = Duration::from_secs_f64(secs);
-        }
+        let ready = match super::time_limit(name, declared.timeout, limits.timeout) {
+            Ok(timeout) => {
+                limits.timeout = timeout;
+                sandbox
+                    .load(&declared.source)
+                    .await
+                    .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")))
+            }
+            Err(e) => Err(e),
+        };
         let mut planned = Self {
             sandbox: sandbox.clone(),
             name: name.to_string(),

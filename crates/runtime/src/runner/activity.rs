@@ -13,7 +13,6 @@ use chrono::Utc;
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 use tracing::Instrument;
 
 /// How running an activity ended, for the phase it is in.
@@ -193,12 +192,19 @@ impl Executor {
         if secs <= 0.0 || !secs.is_finite() {
             return false;
         }
+        let pause = match chaos_core::duration::seconds(secs) {
+            Ok(pause) => pause,
+            Err(e) => {
+                tracing::warn!("ignoring the {which} pause: {e}");
+                return false;
+            }
+        };
         tracing::info!("Pausing {which} activity for {secs}s...");
         if dry {
             return false;
         }
         tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs_f64(secs)) => false,
+            () = tokio::time::sleep(pause) => false,
             () = self.interrupt.after(seen) => true,
         }
     }
