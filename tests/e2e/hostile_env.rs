@@ -80,6 +80,23 @@ fn validate_reads_no_env_value() {
     assert_eq!(o.code, 0, "the value was read and converted: {}", o.log);
 }
 
+fn typed_port_experiment() -> Value {
+    let connect = wasm("builtin:net", "tcp_connect", json!({"host": "127.0.0.1", "port": "${port}"}), json!({}));
+    let mut doc = experiment(json!([probe("c", connect)]));
+    doc["configuration"] = json!({"port": {"type": "env", "key": "CHAOS_E2E_HOSTILE_PORT", "env_var_type": "int"}});
+    doc
+}
+
+#[test]
+fn an_argument_from_an_unread_env_entry_is_checked_only_once_read() {
+    let s = Scenario::new();
+    s.experiment(&typed_port_experiment());
+    let env = [("CHAOS_E2E_HOSTILE_PORT", "9")];
+    assert_eq!(s.chaos_with_env(&["validate", "experiment.json"], &env).code, 0);
+    let o = s.chaos_with_env(&["run", "experiment.json"], &env);
+    assert!(o.log.contains("--allow-env=CHAOS_E2E_HOSTILE_PORT"), "{}", o.log);
+}
+
 fn fs_call(name: &str, func: &str, arguments: Value) -> Value {
     let provider = wasm("builtin:fs", func, arguments, json!({"read": ["./data"]}));
     if matches!(func, "exists" | "read") { probe(name, provider) } else { action(name, provider) }

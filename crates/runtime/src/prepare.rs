@@ -92,8 +92,11 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     } else {
         // Dynamic configuration is computed at run start: leave its
         // placeholders as they are while checking arguments.
+        // Env entries not read leave their keys out of the mapping: their
+        // arguments are checked when the run reads them.
         let static_mapping = without_dynamic_keys(&experiment, &mapping);
-        crate::components::check_components(&experiment, sandbox, &static_mapping).await?;
+        let withheld = withheld_keys(&experiment, &mapping);
+        crate::components::check_components(&experiment, sandbox, &static_mapping, &withheld).await?;
     }
     tracing::info!("Experiment looks valid");
     Ok(Prepared { experiment, mapping, secret_values: secrets::values(&secrets), env_requests })
@@ -105,6 +108,13 @@ impl Prepared {
     pub fn static_mapping(&self) -> Mapping {
         without_dynamic_keys(&self.experiment, &self.mapping)
     }
+}
+
+/// The configuration and secret keys missing from `mapping`: env entries
+/// whose variable was not read.
+fn withheld_keys(experiment: &Experiment, mapping: &Mapping) -> Vec<String> {
+    let secret_keys = experiment.secrets.values().filter_map(|scope| scope.as_object()).flat_map(|scope| scope.keys());
+    experiment.configuration.keys().chain(secret_keys).filter(|key| !mapping.contains_key(*key)).cloned().collect()
 }
 
 fn without_dynamic_keys(experiment: &Experiment, mapping: &Mapping) -> Mapping {
