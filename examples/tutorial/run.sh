@@ -32,7 +32,7 @@ run_against() {
     echo "==> chaos run experiment.json against the $mode service"
     set +e
     "$bin/chaos" run experiment.json --journal-path "journal-$mode.json" \
-        --allow-read=. --allow-write=. --allow-net="127.0.0.1:$port"
+        --allow-read=. --allow-write=. --allow-net="127.0.0.1:$port" --allow-env=EXCHANGE_SERVICE_URL
     local code=$?
     set -e
     kill "$service_pid" 2>/dev/null || true

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod grants;
 pub mod log;
 #[doc(hidden)]
 pub mod registry;

@@ -39,7 +39,7 @@ fn a_dotenv_var_file_feeds_env_configuration() {
     let s = Scenario::new();
     s.experiment(&configured(json!({"who": {"type": "env", "key": "CHAOS_E2E_WHO"}})));
     s.write("vars.env", "CHAOS_E2E_WHO=from-dotenv\n");
-    let o = s.chaos(&["run", "experiment.json", "--var-file", "vars.env"]);
+    let o = s.chaos(&["run", "experiment.json", "--var-file", "vars.env", "--allow-env=CHAOS_E2E_WHO"]);
     assert_eq!(o.run_of("e")["output"], "from-dotenv", "{}", o.log);
 }
 
@@ -53,10 +53,10 @@ fn a_malformed_var_is_a_usage_error() {
 }
 
 #[test]
-fn an_env_configuration_without_its_variable_fails_validation() {
+fn an_allowed_env_configuration_without_its_variable_fails_the_run() {
     let s = Scenario::new();
     s.experiment(&configured(json!({"who": {"type": "env", "key": "CHAOS_E2E_SURELY_UNSET"}})));
-    let o = s.chaos(&["validate", "experiment.json"]);
+    let o = s.chaos(&["run", "experiment.json", "--allow-env=CHAOS_E2E_SURELY_UNSET"]);
     assert_eq!(o.code, 1);
     assert!(
         o.log.contains(
@@ -75,7 +75,8 @@ fn with_secret() -> Value {
 fn env_secrets_are_substituted_and_masked_in_the_journal_and_the_log() {
     let s = Scenario::new();
     s.experiment(&with_secret());
-    let o = s.chaos_with_env(&["run", "experiment.json", "--verbose"], &[("CHAOS_E2E_TOKEN", "hunter2-secret")]);
+    let args = ["run", "experiment.json", "--verbose", "--allow-env=CHAOS_E2E_TOKEN"];
+    let o = s.chaos_with_env(&args, &[("CHAOS_E2E_TOKEN", "hunter2-secret")]);
     assert_eq!(o.code, 0, "{}", o.log);
     assert_eq!(o.run_of("e")["output"], "token=***");
     let journal = o.journal().to_string();
@@ -87,15 +88,16 @@ fn env_secrets_are_substituted_and_masked_in_the_journal_and_the_log() {
 fn show_secrets_leaves_them_visible() {
     let s = Scenario::new();
     s.experiment(&with_secret());
-    let o = s.chaos_with_env(&["run", "experiment.json", "--show-secrets"], &[("CHAOS_E2E_TOKEN", "hunter2-secret")]);
+    let args = ["run", "experiment.json", "--show-secrets", "--allow-env=CHAOS_E2E_TOKEN"];
+    let o = s.chaos_with_env(&args, &[("CHAOS_E2E_TOKEN", "hunter2-secret")]);
     assert_eq!(o.run_of("e")["output"], "token=hunter2-secret");
 }
 
 #[test]
-fn a_missing_secret_variable_fails_validation_with_the_reference_message() {
+fn an_allowed_but_missing_secret_variable_fails_the_run_with_the_reference_message() {
     let s = Scenario::new();
     s.experiment(&with_secret());
-    let o = s.chaos(&["validate", "experiment.json"]);
+    let o = s.chaos(&["run", "experiment.json", "--allow-env=CHAOS_E2E_TOKEN"]);
     assert_eq!(o.code, 1);
     assert!(
         o.log.contains("Secrets make reference to an environment key that does not exist: CHAOS_E2E_TOKEN"),

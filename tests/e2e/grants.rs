@@ -21,7 +21,7 @@ fn a_read_grant_lets_the_activity_read_inside_the_directory() {
 }
 
 #[test]
-fn a_path_outside_every_grant_is_not_visible() {
+fn a_path_outside_every_grant_is_denied() {
     let s = Scenario::new();
     s.write("data/file.txt", "inside");
     let secret = s.write("secret.txt", "SECRET-CONTENT");
@@ -32,8 +32,8 @@ fn a_path_outside_every_grant_is_not_visible() {
         ]),
         &["--allow-read=./data"],
     );
-    assert!(outcome.exception_of("abs").contains("not found"), "{}", outcome.exception_of("abs"));
-    assert!(outcome.exception_of("sibling").contains("not found"));
+    assert!(outcome.exception_of("abs").contains("was denied a capability"), "{}", outcome.exception_of("abs"));
+    assert!(outcome.exception_of("sibling").contains("was denied a capability"));
     assert!(!outcome.log.contains("SECRET-CONTENT"));
 }
 

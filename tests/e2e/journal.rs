@@ -111,7 +111,8 @@ fn configuration_is_substituted_into_the_title_and_arguments() {
     doc["title"] = json!("say ${greeting}");
     doc["configuration"] = json!({"greeting": {"type": "env", "key": "CHAOS_E2E_GREETING", "default": "hi"}});
     s.experiment(&doc);
-    let outcome = s.chaos_with_env(&["run", "experiment.json"], &[("CHAOS_E2E_GREETING", "hello")]);
+    let args = ["run", "experiment.json", "--allow-env=CHAOS_E2E_GREETING"];
+    let outcome = s.chaos_with_env(&args, &[("CHAOS_E2E_GREETING", "hello")]);
     assert_eq!(outcome.run_of("e")["output"], "hello world");
     assert_eq!(outcome.journal()["experiment"]["title"], "say hello");
 }

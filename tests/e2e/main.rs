@@ -6,6 +6,7 @@ mod commands;
 mod configuration;
 mod examples;
 mod grants;
+mod hostile_env;
 mod hostile_inputs;
 mod http;
 mod journal;

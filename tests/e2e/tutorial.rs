@@ -12,7 +12,7 @@ fn run_tutorial(behaviour: Behaviour) -> (Scenario, Outcome) {
     let service = Service::start(file, behaviour);
     let net = format!("--allow-net=127.0.0.1:{}", service.port);
     let outcome = scenario.chaos_with_env(
-        &["run", "experiment.json", "--allow-read=.", "--allow-write=.", &net],
+        &["run", "experiment.json", "--allow-read=.", "--allow-write=.", &net, "--allow-env=EXCHANGE_SERVICE_URL"],
         &[("EXCHANGE_SERVICE_URL", &service.url())],
     );
     (scenario, outcome)
@@ -54,7 +54,7 @@ fn the_tutorial_refuses_to_start_without_its_grants() {
     let scenario = Scenario::new();
     let experiment = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/tutorial/experiment.json");
     std::fs::copy(experiment, scenario.path("experiment.json")).unwrap();
-    let outcome = scenario.chaos(&["run", "experiment.json", "--allow-read=."]);
+    let outcome = scenario.chaos(&["run", "experiment.json", "--allow-read=.", "--allow-env=EXCHANGE_SERVICE_URL"]);
     assert_eq!(outcome.code, 1);
     assert!(outcome.journal.is_none());
     assert!(

@@ -1,6 +1,11 @@
 //! `builtin:fs`: files and directories, inside the paths the activity is
 //! granted. Paths are the ones the experiment uses (`./exchange.dat`).
+//!
+//! A path outside every granted directory fails with `capability-denied`
+//! before anything is tried, for every function: `exists` answers `false`
+//! only for a granted path that does not exist.
 
+use chaos_guest_sdk::grants::require_path;
 use chaos_guest_sdk::{ActivityError, JsonSchema, activities, schemars};
 use serde::Deserialize;
 use std::fs;
@@ -38,6 +43,7 @@ struct RenameArgs {
 }
 
 fn exists(args: PathArgs) -> Result<bool, ActivityError> {
+    require_path(&args.path)?;
     match fs::metadata(&args.path) {
         Ok(_) => Ok(true),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
@@ -46,10 +52,12 @@ fn exists(args: PathArgs) -> Result<bool, ActivityError> {
 }
 
 fn read(args: PathArgs) -> Result<String, ActivityError> {
+    require_path(&args.path)?;
     fs::read_to_string(&args.path).map_err(|e| ActivityError::io(&args.path, e))
 }
 
 fn write(args: WriteArgs) -> Result<usize, ActivityError> {
+    require_path(&args.path)?;
     let mut file = fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -62,10 +70,13 @@ fn write(args: WriteArgs) -> Result<usize, ActivityError> {
 }
 
 fn rename(args: RenameArgs) -> Result<(), ActivityError> {
+    require_path(&args.src)?;
+    require_path(&args.dst)?;
     fs::rename(&args.src, &args.dst).map_err(|e| ActivityError::io(format!("{} -> {}", args.src, args.dst), e))
 }
 
 fn remove(args: PathArgs) -> Result<(), ActivityError> {
+    require_path(&args.path)?;
     let meta = fs::symlink_metadata(&args.path).map_err(|e| ActivityError::io(&args.path, e))?;
     let result = if meta.is_dir() { fs::remove_dir(&args.path) } else { fs::remove_file(&args.path) };
     result.map_err(|e| ActivityError::io(&args.path, e))

@@ -1,6 +1,13 @@
 //! Log lines on stderr in Chaos Toolkit's console format
 //! (`[2026-11-24 15:36:24 INFO] message`) or as JSON lines, optionally also
 //! written to a file at debug level, with secret values masked.
+//!
+//! Messages carry strings from the experiment (names, titles, values, guest
+//! output), which may come from a stranger: in the console format every
+//! control character but the line break is escaped (`\x1b`, `\r`), and a
+//! line break inside a message starts a continuation line indented by two
+//! spaces, so no message can move the cursor, recolour the terminal or
+//! forge a log line of its own. JSON lines escape them by construction.
 
 use crate::args::LogFormat;
 use crate::resolve::UsageError;
@@ -44,7 +51,9 @@ where
         let message = chaos_core::secrets::mask_str(&message, &SECRETS.read().unwrap());
         let now = chrono::Local::now();
         match self.0 {
-            LogFormat::String => writeln!(writer, "[{} {level}] {message}", now.format("%Y-%m-%d %H:%M:%S")),
+            LogFormat::String => {
+                writeln!(writer, "[{} {level}] {}", now.format("%Y-%m-%d %H:%M:%S"), displayable(&message))
+            }
             LogFormat::Json => {
                 let line = serde_json::json!({
                     "time": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
@@ -55,6 +64,30 @@ where
             }
         }
     }
+}
+
+/// `message` made safe for a terminal: control characters other than `\n`
+/// escaped as `\xNN` (`\r` and `\t` by name), and every line after the
+/// first indented by two spaces unless it already starts with one.
+fn displayable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for (i, line) in message.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.starts_with(' ') {
+                out.push_str("  ");
+            }
+        }
+        for c in line.chars() {
+            match c {
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 /// Installs the logger: stderr at info (debug with `verbose`; `CHAOS_LOG`,
@@ -91,4 +124,24 @@ pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result
     };
     let _ = tracing_subscriber::registry().with(console).with(file).try_init();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::displayable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(displayable("a\u{1b}[2Jb\rc\td\u{7}\u{9b}"), "a\\x1b[2Jb\\rc\\td\\x07\\x9b");
+    }
+
+    #[test]
+    fn a_line_break_starts_an_indented_continuation_line() {
+        assert_eq!(displayable("one\n[2026-01-01 INFO] forged"), "one\n  [2026-01-01 INFO] forged");
+    }
+
+    #[test]
+    fn an_already_indented_continuation_line_is_kept_as_it_is() {
+        assert_eq!(displayable("Refusing:\n  --allow-env=X"), "Refusing:\n  --allow-env=X");
+    }
 }

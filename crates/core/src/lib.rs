@@ -5,7 +5,8 @@
 //! ([`validation`]), what activities request and what the operator allows
 //! ([`grants`]), `${name}` substitution ([`substitution`]), tolerance
 //! evaluation ([`tolerance`]), configuration, secrets and `--var` values,
-//! the environment experiments see ([`host_env`]),
+//! the environment experiments see ([`host_env`]) and the env entries that
+//! read it ([`env_entries`]),
 //! settings, the run strategies ([`strategy`]), the journal ([`journal`]),
 //! the discovery file ([`discovery`]) and experiment scaffolding from it
 //! ([`scaffold`]).
@@ -32,6 +33,7 @@
 pub mod configuration;
 pub mod discovery;
 pub mod duration;
+pub mod env_entries;
 pub mod experiment;
 pub mod grants;
 pub mod host_env;

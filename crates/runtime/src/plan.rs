@@ -10,6 +10,7 @@
 //! is computed, still before the first hypothesis probe.
 
 use crate::providers::{Call, CallFuture, Provider, ProviderFactory, Requested};
+use chaos_core::env_entries::EnvRequest;
 use chaos_core::experiment::{Activity, Experiment};
 use chaos_core::grants::{Grants, MissingGrant, Permissions};
 use chaos_core::substitution::Mapping;
@@ -82,6 +83,10 @@ pub struct Plan {
     pub method: Vec<Arc<PlannedActivity>>,
     /// The rollbacks.
     pub rollbacks: Vec<Arc<PlannedActivity>>,
+    /// The configuration's and secrets' env entries: in the capability
+    /// table as `configuration:KEY` / `secrets:SCOPE.KEY` asking for
+    /// `env: [VAR]`.
+    pub env_requests: Vec<EnvRequest>,
 }
 
 impl Plan {
@@ -107,7 +112,22 @@ impl Plan {
         for activity in &experiment.rollbacks {
             rollbacks.push(plan_activity(activity, factory).await);
         }
-        Self { experiment: Arc::new(experiment), configuration, hypothesis, method, rollbacks }
+        Self {
+            experiment: Arc::new(experiment),
+            configuration,
+            hypothesis,
+            method,
+            rollbacks,
+            env_requests: Vec::new(),
+        }
+    }
+
+    /// The plan with the env entries `requests` of the configuration and
+    /// secrets ([`crate::prepare::Prepared::env_requests`]).
+    #[must_use]
+    pub fn with_env_requests(mut self, requests: Vec<EnvRequest>) -> Self {
+        self.env_requests = requests;
+        self
     }
 
     /// Every planned activity (configuration probes, hypothesis probes,
@@ -124,17 +144,24 @@ impl Plan {
         all
     }
 
-    /// The capability table: what each activity asks for, with the values
-    /// in `mapping`. Activities that ask for nothing are left out.
+    /// The capability table: the env entries of the configuration and
+    /// secrets, then what each activity asks for, with the values in
+    /// `mapping`. Activities that ask for nothing are left out.
     pub fn requests(&self, mapping: &Mapping) -> Vec<ActivityRequest> {
-        self.activities()
-            .into_iter()
-            .map(|planned| ActivityRequest {
-                activity: planned.activity.name.clone(),
-                requested: planned.provider.requested(mapping),
-            })
-            .filter(|request| request.requested != Requested::Known(Grants::default()))
-            .collect()
+        let env = self.env_requests.iter().map(|entry| ActivityRequest {
+            activity: entry.declared_at.clone(),
+            requested: Requested::Known(Grants { env: vec![entry.var.clone()], ..Grants::default() }),
+        });
+        env.chain(
+            self.activities()
+                .into_iter()
+                .map(|planned| ActivityRequest {
+                    activity: planned.activity.name.clone(),
+                    requested: planned.provider.requested(mapping),
+                })
+                .filter(|request| request.requested != Requested::Known(Grants::default())),
+        )
+        .collect()
     }
 
     /// Checks every request known with `mapping` (the configuration without

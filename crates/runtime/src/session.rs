@@ -121,7 +121,10 @@ impl Session {
         )
         .with_host_env(self.prepare.vars.env.clone());
         let known = prepared.static_mapping();
-        let plan = Plan::new(prepared.experiment, &factory).await.check(&self.permissions, &known)?;
+        let plan = Plan::new(prepared.experiment, &factory)
+            .await
+            .with_env_requests(prepared.env_requests)
+            .check(&self.permissions, &known)?;
         let runner = Runner::new(options, self.listeners.clone());
         let mapping = runner.configure(&plan, &prepared.mapping).await;
         plan.check_configured(&self.permissions, &mapping)?;
@@ -248,12 +251,14 @@ impl SessionBuilder {
             Some(sandbox) => sandbox,
             None => crate::default_sandbox()?,
         };
+        let permissions = self.permissions.unwrap_or_else(|| Permissions::deny_all(&base_dir));
         let mut prepare = self.prepare;
         prepare.verify_tls = !self.no_verify_tls;
+        prepare.env_permissions = Some(permissions.clone());
         Ok(Session {
             sandbox,
             prepare,
-            permissions: Arc::new(self.permissions.unwrap_or_else(|| Permissions::deny_all(&base_dir))),
+            permissions: Arc::new(permissions),
             limits: self.limits,
             base_dir,
             verify_tls: !self.no_verify_tls,

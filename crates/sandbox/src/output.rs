@@ -1,6 +1,10 @@
 //! Guest stdout, stderr and `log` records, turned into the host's log lines
 //! prefixed by the activity's name, within a per-call byte budget. Guests
 //! never see the host's own stdio.
+//!
+//! Every line keeps the prefix: a record or a write with several lines
+//! becomes one host log line per line, so a guest cannot forge a host log
+//! line of its own (the CLI's formatter escapes the control characters).
 
 use std::io;
 use std::pin::Pin;
@@ -59,18 +63,21 @@ impl GuestLog {
         }
     }
 
-    /// Records one `log` call from the guest.
+    /// Records one `log` call from the guest: one host log line per line
+    /// of `message`, each prefixed by the activity's name.
     pub fn record(&self, level: LogLevel, message: &str) {
         let mut inner = self.inner.lock().unwrap();
         if let Some(message) = inner.charge(message.as_bytes()) {
             let message = String::from_utf8_lossy(&message);
             let activity = &inner.activity;
-            match level {
-                LogLevel::Trace => tracing::trace!("[{activity}] {message}"),
-                LogLevel::Debug => tracing::debug!("[{activity}] {message}"),
-                LogLevel::Info => tracing::info!("[{activity}] {message}"),
-                LogLevel::Warn => tracing::warn!("[{activity}] {message}"),
-                LogLevel::Error => tracing::error!("[{activity}] {message}"),
+            for line in lines(&message) {
+                match level {
+                    LogLevel::Trace => tracing::trace!("[{activity}] {line}"),
+                    LogLevel::Debug => tracing::debug!("[{activity}] {line}"),
+                    LogLevel::Info => tracing::info!("[{activity}] {line}"),
+                    LogLevel::Warn => tracing::warn!("[{activity}] {line}"),
+                    LogLevel::Error => tracing::error!("[{activity}] {line}"),
+                }
             }
         }
     }
@@ -122,15 +129,19 @@ impl Inner {
 
     fn emit(&self, which: Stream, line: &[u8]) {
         let line = String::from_utf8_lossy(line);
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            return;
-        }
-        match which {
-            Stream::Stdout => tracing::info!("[{}] {line}", self.activity),
-            Stream::Stderr => tracing::warn!("[{}] {line}", self.activity),
+        for line in lines(&line) {
+            match which {
+                Stream::Stdout => tracing::info!("[{}] {line}", self.activity),
+                Stream::Stderr => tracing::warn!("[{}] {line}", self.activity),
+            }
         }
     }
+}
+
+/// The lines of a guest's text worth logging: split on `\n`, without a
+/// trailing `\r`, blank lines left out.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').map(|line| line.trim_end_matches('\r')).filter(|line| !line.trim().is_empty())
 }
 
 /// A guest's stdout or stderr.
@@ -168,5 +179,16 @@ impl AsyncWrite for GuestWriter {
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lines;
+
+    #[test]
+    fn a_record_with_line_breaks_is_split_into_lines() {
+        let text = "first\r\n[2026-01-01 00:00:00 INFO] forged\n\n  \nlast";
+        assert_eq!(lines(text).collect::<Vec<_>>(), ["first", "[2026-01-01 00:00:00 INFO] forged", "last"]);
     }
 }

@@ -173,7 +173,8 @@ impl TestEnvironment {
             self.dir.path().to_path_buf(),
             true,
         );
-        let plan = Plan::new(prepared.experiment.clone(), &factory).await;
+        let plan =
+            Plan::new(prepared.experiment.clone(), &factory).await.with_env_requests(prepared.env_requests.clone());
         Ok((plan, prepared))
     }
 

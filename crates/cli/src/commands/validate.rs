@@ -17,6 +17,9 @@ pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> anyhow::
         no_validation: false,
         verify_tls: !args.tls.no_verify_tls,
         settings: ctx.settings.clone(),
+        // Validation reads no host variable: env entries are checked for
+        // their shape only.
+        env_permissions: None,
     };
     prepare(&args.source, &options, &sandbox).await?;
     tracing::info!("experiment syntax and semantic look valid");

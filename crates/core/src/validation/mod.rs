@@ -117,13 +117,17 @@ pub fn validate_with(
         Some(Value::Object(c)) => c.clone(),
         Some(_) => return Err(ValidationError::new("experiment configuration must be a mapping")),
     };
-    configuration::load(&configuration, &overrides.configuration, &overrides.env).map_err(ValidationError::new)?;
+    // Env entries are left out: reading a host variable needs the
+    // operator's `--allow-env`, checked when the experiment runs.
+    let without_env = crate::env_entries::withhold(&configuration, &overrides.configuration, |_| false);
+    configuration::load(&without_env, &overrides.configuration, &overrides.env).map_err(ValidationError::new)?;
     let secrets = match doc.get("secrets") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(s)) => s.clone(),
         Some(_) => return Err(ValidationError::new("experiment secrets must be a mapping of scopes")),
     };
-    crate::secrets::load(&secrets, &overrides.secrets, &overrides.env).map_err(ValidationError::new)?;
+    let without_env = crate::env_entries::withhold_secrets(&secrets, |_| false);
+    crate::secrets::load(&without_env, &overrides.secrets, &overrides.env).map_err(ValidationError::new)?;
 
     let ctx = activity::Context { base_dir };
     let mut dynamic_configuration = Vec::new();

@@ -1,4 +1,4 @@
-use super::{cached_builder as builder, exists, fs};
+use super::{cached_builder as builder, exists, fs, reading};
 use chaos_sandbox::{CallError, CallOptions, Limits, SandboxError};
 use serde_json::json;
 use std::time::Duration;
@@ -7,14 +7,16 @@ use std::time::Duration;
 async fn a_default_sandbox_runs_a_built_in_activity() {
     let sandbox = builder().build().unwrap();
     let component = sandbox.load(&fs()).await.unwrap();
-    assert_eq!(exists(&sandbox, &component, ".", &CallOptions::new("t")).await, json!(false));
+    let base = tempfile::tempdir().unwrap();
+    assert_eq!(exists(&sandbox, &component, "./missing", &reading(base.path()).await).await, json!(false));
 }
 
 #[tokio::test]
 async fn a_sandbox_with_the_pooling_allocator_runs_a_built_in_activity() {
     let sandbox = builder().pooling_allocator(true).pool_concurrent_calls(2).unwrap().build().unwrap();
     let component = sandbox.load(&fs()).await.unwrap();
-    assert_eq!(exists(&sandbox, &component, ".", &CallOptions::new("t")).await, json!(false));
+    let base = tempfile::tempdir().unwrap();
+    assert_eq!(exists(&sandbox, &component, "./missing", &reading(base.path()).await).await, json!(false));
 }
 
 #[test]

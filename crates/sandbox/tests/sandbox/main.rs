@@ -6,8 +6,11 @@ mod grants;
 mod load;
 
 use chaos_core::experiment::ComponentRef;
-use chaos_sandbox::{Builtins, CallOptions, LoadedComponent, Sandbox, SandboxBuilder};
+use chaos_core::grants::Grants;
+use chaos_sandbox::{Builtins, CallOptions, LoadedComponent, PreparedGrants, Sandbox, SandboxBuilder};
 use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
 
 /// The components `chaos-builtins` embeds.
 struct EmbeddedBuiltins;
@@ -41,6 +44,13 @@ fn cached_builder() -> SandboxBuilder {
 
 fn fs() -> ComponentRef {
     ComponentRef::Builtin("fs".into())
+}
+
+/// Call options granting read access to `base` (as `.`).
+async fn reading(base: &Path) -> CallOptions {
+    let read = Grants { read: vec![".".to_string()], ..Grants::default() };
+    let grants = PreparedGrants::prepare(&read, base, |_| None).await.unwrap();
+    CallOptions { grants: Arc::new(grants), ..CallOptions::new("t") }
 }
 
 /// `builtin:fs`'s `exists` of `path` under `options`.

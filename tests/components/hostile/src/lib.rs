@@ -26,6 +26,14 @@ struct Var {
     name: String,
 }
 
+/// A message to log.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Message {
+    /// The message, sent as one record.
+    message: String,
+}
+
 /// Lines to print.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +87,11 @@ fn chatter(args: Lines) -> Result<usize, ActivityError> {
     Ok(args.count)
 }
 
+fn log_message(args: Message) -> Result<(), ActivityError> {
+    log::info(&args.message);
+    Ok(())
+}
+
 fn panic(_: Nothing) -> Result<(), ActivityError> {
     panic!("this activity panics on purpose")
 }
@@ -106,6 +119,7 @@ activities! {
     probe "big_output": "Returns `bytes` bytes of output." => big_output,
     probe "chatter": "Prints `count` lines to stdout, one to stderr, one log record." => chatter,
     action "panic": "Panics." => panic,
+    probe "log": "Sends `message` as one log record." => log_message,
     probe "read_env": "Returns the environment variable `name`, or null." => read_env,
     probe "env_count": "Returns how many environment variables it sees." => env_count,
     probe "echo": "Returns `value`." => echo,
