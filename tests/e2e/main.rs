@@ -6,6 +6,7 @@ mod commands;
 mod configuration;
 mod examples;
 mod grants;
+mod hostile_host;
 mod http;
 mod journal;
 mod limits;
