@@ -297,16 +297,16 @@ mod tests {
     }
 
     #[test]
-    fn another_components_authentic_entry_is_not_loaded_under_this_name() {
-        let (engine, _root, cache, entry, good) = cached();
-        let other = entry.with_file_name(format!("{}.cwasm", "0".repeat(64)));
+    fn another_components_authentic_entry_is_not_accepted_under_this_name() {
+        let (_engine, _root, cache, entry, _good) = cached();
+        let other_digest = "0".repeat(64);
+        let other = entry.with_file_name(format!("{other_digest}.cwasm"));
         std::fs::copy(&entry, &other).unwrap();
-        let (bytes, _) = fs_component();
-        // The fs component's artifact under the name of another digest.
         let key: [u8; TAG_LEN] = std::fs::read(cache.root().unwrap().join(KEY_FILE)).unwrap().try_into().unwrap();
-        assert!(read_authentic(&other, &key, other.parent().unwrap(), &"0".repeat(64)).is_none());
-        assert!(read_authentic(&entry, &key, entry.parent().unwrap(), fs_component().1).is_some());
-        drop((engine, bytes, good));
+        let dir = entry.parent().unwrap();
+
+        assert!(read_authentic(&entry, &key, dir, fs_component().1).is_some(), "authentic under its own name");
+        assert!(read_authentic(&other, &key, dir, &other_digest).is_none(), "not under another name");
     }
 
     #[test]
