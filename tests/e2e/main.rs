@@ -7,6 +7,7 @@ mod configuration;
 mod examples;
 mod grants;
 mod hostile_env;
+mod hostile_host;
 mod hostile_inputs;
 mod http;
 mod journal;

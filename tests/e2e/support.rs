@@ -111,7 +111,7 @@ impl Scenario {
 }
 
 /// Compiled components are cached here across tests and runs.
-fn cache_dir() -> PathBuf {
+pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-component-cache")
 }
 

@@ -242,6 +242,9 @@ pub struct InitArgs {
     /// Ask questions even when stdin is not a terminal (scripted answers).
     #[arg(long)]
     pub interactive: bool,
+    /// Replace the experiment file if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Title (non-interactive mode).
     #[arg(long)]
     pub title: Option<String>,

@@ -90,6 +90,18 @@ fn displayable(message: &str) -> String {
     out
 }
 
+/// Opens `path` for appending, refusing a symbolic link (one a guest of an
+/// earlier run could have planted to make the host append elsewhere).
+fn open_log_file(path: &Path) -> Result<std::fs::File, UsageError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().create(true).append(true).custom_flags(libc::O_NOFOLLOW).open(path).map_err(|source| {
+        match source.raw_os_error() {
+            Some(libc::ELOOP) => UsageError::LogFileIsLink { path: path.to_path_buf() },
+            _ => UsageError::LogFile { path: path.to_path_buf(), source },
+        }
+    })
+}
+
 /// Installs the logger: stderr at info (debug with `verbose`; `CHAOS_LOG`,
 /// an `EnvFilter` directive, overrides it) and, with `log_file`, that file at
 /// debug level.
@@ -106,11 +118,7 @@ pub fn init(verbose: bool, format: LogFormat, log_file: Option<&Path>) -> Result
         .with_filter(filter);
     let file = match log_file {
         Some(path) => {
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|source| UsageError::LogFile { path: path.to_path_buf(), source })?;
+            let f = open_log_file(path)?;
             let filter = EnvFilter::new(format!("debug,{quiet_deps}"));
             Some(
                 tracing_subscriber::fmt::layer()

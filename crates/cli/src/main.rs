@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod logging;
+mod replace;
 mod resolve;
 
 use anyhow::Context as _;

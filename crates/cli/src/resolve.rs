@@ -24,6 +24,12 @@ pub enum UsageError {
         /// Why.
         source: std::io::Error,
     },
+    /// `--log-file` names a symbolic link, which is not followed.
+    #[error("refusing to write the log file {}: it is a symbolic link (remove it or name its target)", path.display())]
+    LogFileIsLink {
+        /// The link.
+        path: PathBuf,
+    },
     /// `--change-dir` cannot be entered.
     #[error("cannot change to {}", dir.display())]
     ChangeDir {

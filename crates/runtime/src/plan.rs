@@ -12,11 +12,12 @@
 use crate::providers::{Call, CallFuture, Provider, ProviderFactory, Requested};
 use chaos_core::env_entries::EnvRequest;
 use chaos_core::experiment::{Activity, Experiment};
-use chaos_core::grants::{Grants, MissingGrant, Permissions};
+use chaos_core::grants::{Grants, MissingGrant, Permissions, UnsafeGrant, unsafe_grants};
 use chaos_core::substitution::Mapping;
 use chaos_core::tolerance::Tolerance;
 use serde_json::Value;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One activity and the provider that runs it.
@@ -87,6 +88,9 @@ pub struct Plan {
     /// table as `configuration:KEY` / `secrets:SCOPE.KEY` asking for
     /// `env: [VAR]`.
     pub env_requests: Vec<EnvRequest>,
+    /// The compiled-component cache directory: no read or write grant may
+    /// overlap it.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Plan {
@@ -112,6 +116,7 @@ impl Plan {
         for activity in &experiment.rollbacks {
             rollbacks.push(plan_activity(activity, factory).await);
         }
+        let cache_dir = factory.cache_dir().map(PathBuf::from);
         Self {
             experiment: Arc::new(experiment),
             configuration,
@@ -119,6 +124,7 @@ impl Plan {
             method,
             rollbacks,
             env_requests: Vec::new(),
+            cache_dir,
         }
     }
 
@@ -168,9 +174,11 @@ impl Plan {
     /// its dynamic keys) against `permissions`.
     ///
     /// # Errors
-    /// [`GrantsRefused`] listing every request the operator did not allow.
+    /// [`GrantsRefused`] listing every request the operator did not allow,
+    /// and every request refused whatever the operator allows
+    /// ([`unsafe_grants`]).
     pub fn check(self, permissions: &Permissions, mapping: &Mapping) -> Result<CheckedPlan, GrantsRefused> {
-        refuse_missing(permissions, &self.requests(mapping))?;
+        refuse_missing(permissions, &self.requests(mapping), self.cache_dir.as_deref())?;
         Ok(CheckedPlan { plan: self })
     }
 }
@@ -192,9 +200,10 @@ impl CheckedPlan {
     /// `mapping` holds its values.
     ///
     /// # Errors
-    /// [`GrantsRefused`] listing every request the operator did not allow.
+    /// [`GrantsRefused`] listing every request the operator did not allow,
+    /// and every request refused whatever the operator allows.
     pub fn check_configured(&self, permissions: &Permissions, mapping: &Mapping) -> Result<(), GrantsRefused> {
-        refuse_missing(permissions, &self.plan.requests(mapping))
+        refuse_missing(permissions, &self.plan.requests(mapping), self.plan.cache_dir.as_deref())
     }
 }
 
@@ -211,25 +220,54 @@ impl std::ops::Deref for CheckedPlan {
 pub struct GrantsRefused {
     /// Each request not allowed, with the flag that would allow it.
     pub missing: Vec<MissingGrant>,
+    /// Each request refused whatever the operator allows, with why.
+    pub unsafe_grants: Vec<UnsafeGrant>,
 }
 
 impl fmt::Display for GrantsRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Refusing to run: the experiment asks for {} grant(s) that were not allowed:", self.missing.len())?;
-        for missing in &self.missing {
-            write!(f, "\n  {missing}")?;
+        if !self.missing.is_empty() {
+            write!(
+                f,
+                "Refusing to run: the experiment asks for {} grant(s) that were not allowed:",
+                self.missing.len()
+            )?;
+            for missing in &self.missing {
+                write!(f, "\n  {missing}")?;
+            }
+        }
+        if !self.unsafe_grants.is_empty() {
+            if !self.missing.is_empty() {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "Refusing to run: the experiment asks for {} grant(s) that would let a guest change what the host runs:",
+                self.unsafe_grants.len()
+            )?;
+            for refused in &self.unsafe_grants {
+                write!(f, "\n  {refused}")?;
+            }
         }
         Ok(())
     }
 }
 
-fn refuse_missing(permissions: &Permissions, requests: &[ActivityRequest]) -> Result<(), GrantsRefused> {
-    let known = requests.iter().filter_map(|r| match &r.requested {
-        Requested::Known(grants) => Some((r.activity.as_str(), grants)),
-        Requested::Deferred => None,
-    });
-    let missing = permissions.missing(known);
-    if missing.is_empty() { Ok(()) } else { Err(GrantsRefused { missing }) }
+fn refuse_missing(
+    permissions: &Permissions,
+    requests: &[ActivityRequest],
+    cache_dir: Option<&std::path::Path>,
+) -> Result<(), GrantsRefused> {
+    let known: Vec<_> = requests
+        .iter()
+        .filter_map(|r| match &r.requested {
+            Requested::Known(grants) => Some((r.activity.as_str(), grants)),
+            Requested::Deferred => None,
+        })
+        .collect();
+    let missing = permissions.missing(known.iter().copied());
+    let unsafe_grants = unsafe_grants(&permissions.base_dir, known, cache_dir);
+    if missing.is_empty() && unsafe_grants.is_empty() { Ok(()) } else { Err(GrantsRefused { missing, unsafe_grants }) }
 }
 
 async fn plan_activity(activity: &Activity, factory: &ProviderFactory) -> Arc<PlannedActivity> {

@@ -9,7 +9,7 @@ use crate::store::HostState;
 use crate::world::activity::{self, LoadedComponent};
 use chaos_core::experiment::ComponentRef;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -46,6 +46,12 @@ impl Sandbox {
             return Some(PathBuf::from(dir).join("chaos"));
         }
         std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("chaos"))
+    }
+
+    /// The artifact cache directory this sandbox uses, if any. No grant
+    /// may contain it (a guest that writes there could plant native code).
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache.root()
     }
 
     /// The default limits, used where a call gives none (describing a

@@ -23,7 +23,7 @@ pub async fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
         .map(|a| DiscoveredActivity::new(&args.component, a.kind, &a.name, &a.description, a.arguments_schema.clone()))
         .collect();
     let text = Discovery::of(&args.component, activities, !args.no_system_info).to_text();
-    std::fs::write(&args.discovery_path, text)
+    crate::replace::write(&args.discovery_path, text.as_bytes(), crate::replace::Existing::Replace)
         .with_context(|| format!("cannot write {}", args.discovery_path.display()))?;
     tracing::info!("Discovery outcome saved in {}", args.discovery_path.display());
     Ok(ExitCode::SUCCESS)

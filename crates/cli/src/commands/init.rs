@@ -2,6 +2,7 @@
 //! terminal, from flags otherwise.
 
 use crate::args::InitArgs;
+use crate::replace::{self, Existing};
 use anyhow::Context as _;
 use chaos_core::discovery::Discovery;
 use chaos_core::scaffold::{self, Chosen, Offer, Prompter, value_of};
@@ -31,11 +32,13 @@ impl Prompter for Terminal {
     }
 }
 
-/// Builds and writes the experiment.
+/// Builds and writes the experiment (replacing an existing file only with
+/// `--force`; a symbolic link there is replaced, never followed).
 ///
 /// # Errors
-/// A missing or malformed discovery file, incomplete answers or flags, or
-/// an experiment file that cannot be written.
+/// A missing or malformed discovery file, incomplete answers or flags, an
+/// existing experiment file without `--force`, or an experiment file that
+/// cannot be written.
 pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let discovery = Discovery::read(&args.discovery_path)?;
     let offers = scaffold::offers(&discovery)?;
@@ -46,8 +49,14 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         from_flags(&args, &offers).map_err(anyhow::Error::msg)?
     };
     let text = serde_json::to_string_pretty(&document).expect("JSON serializes") + "\n";
-    std::fs::write(&args.experiment_path, text)
-        .with_context(|| format!("cannot write {}", args.experiment_path.display()))?;
+    let existing = if args.force { Existing::Replace } else { Existing::Keep };
+    replace::write(&args.experiment_path, text.as_bytes(), existing).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+            "refusing to overwrite {}: it already exists (pass --force to replace it)",
+            args.experiment_path.display()
+        ),
+        _ => anyhow::Error::new(e).context(format!("cannot write {}", args.experiment_path.display())),
+    })?;
     tracing::info!("Experiment created and saved in '{}'", args.experiment_path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,13 @@ pub fn resolve_path(base: &Path, path: impl AsRef<Path>) -> PathBuf {
     if let Ok(real) = joined.canonicalize() {
         return real;
     }
+    lexical_path(base, joined)
+}
+
+/// Resolves `path` against `base` without touching the file system:
+/// `a/../b` is `b`, symlinks are not followed.
+pub fn lexical_path(base: &Path, path: impl AsRef<Path>) -> PathBuf {
+    let joined = base.join(path);
     let mut out = PathBuf::new();
     for component in joined.components() {
         match component {

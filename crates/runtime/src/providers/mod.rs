@@ -155,6 +155,11 @@ impl ProviderFactory {
         Self { sandbox, permissions, limits, base_dir, env: HostEnv::process(), http }
     }
 
+    /// The compiled-component cache directory of the sandbox, if any.
+    pub fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.sandbox.cache_dir()
+    }
+
     /// Granted environment variables and process providers see `env` (by
     /// default, the process environment).
     pub fn with_host_env(mut self, env: HostEnv) -> Self {

@@ -4,7 +4,8 @@ use serde_json::json;
 /// Every compiled component under `root`, at any depth.
 fn entries(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
-    for dir in std::fs::read_dir(root).unwrap().flatten() {
+    // The root also holds the key file: only its directories hold entries.
+    for dir in std::fs::read_dir(root).unwrap().flatten().filter(|d| d.path().is_dir()) {
         for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
             if file.path().extension().is_some_and(|e| e == "cwasm") {
                 found.push(file.path());
