@@ -19,9 +19,12 @@ cargo build --quiet --release --manifest-path "$root/Cargo.toml" --target wasm32
 ours="${CARGO_TARGET_DIR:-$root/target}/release/chaos"
 export GREETER="${CARGO_TARGET_DIR:-$root/target}/guest/wasm32-wasip2/release/greeter_activity.wasm"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# The component cache lives outside the directory the experiments grant:
+# a grant that overlaps it is refused (SECURITY.md).
+caches="$(mktemp -d)"
+trap 'rm -rf "$work" "$caches"' EXIT
 cd "$work"
-export CHAOS_CACHE_DIR="$work/cache"
+export CHAOS_CACHE_DIR="$caches/warm"
 
 cp "$root/tests/reference/experiments/completed.json" completed.json
 python3 - <<'PY'
@@ -69,8 +72,8 @@ hyperfine --style none --warmup 3 --runs "$runs" --export-json results.json \
 
 # First run against an empty artifact cache (compile, then store) and a warm one.
 hyperfine --style none --warmup 1 --runs 10 --export-json cold.json \
-    --prepare "rm -rf $work/cold" \
-    -n "ours: 1 wasm activity, empty component cache" "env CHAOS_CACHE_DIR=$work/cold $ours run wasm-1.json --allow-read=. --journal-path j.json" \
+    --prepare "rm -rf $caches/cold" \
+    -n "ours: 1 wasm activity, empty component cache" "env CHAOS_CACHE_DIR=$caches/cold $ours run wasm-1.json --allow-read=. --journal-path j.json" \
     >/dev/null 2>&1
 
 python3 - <<'PY'
