@@ -8,38 +8,6 @@ fn echo(name: &str, value: serde_json::Value) -> serde_json::Value {
 }
 
 #[test]
-fn the_journal_has_the_reference_fields_in_order() {
-    let s = Scenario::new();
-    let outcome = s.run_method(json!([echo("e", json!({"a": 1}))]), &[]);
-    let journal = outcome.journal().as_object().unwrap();
-    let keys: Vec<_> = journal.keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "chaoslib-version",
-            "chaos-wasm-version",
-            "platform",
-            "node",
-            "experiment",
-            "start",
-            "status",
-            "deviated",
-            "steady_states",
-            "run",
-            "rollbacks",
-            "end",
-            "duration"
-        ]
-    );
-    let run = outcome.run_of("e").as_object().unwrap();
-    let keys: Vec<_> = run.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["activity", "output", "start", "status", "end", "duration"]);
-    assert_eq!(run["output"], json!({"a": 1}));
-    assert!(run["start"].as_str().unwrap().ends_with("+00:00"));
-    assert_eq!(journal["experiment"]["dry"], json!(null));
-}
-
-#[test]
 fn a_hypothesis_not_met_after_the_method_deviates_and_exits_1() {
     let s = Scenario::new();
     let mut doc = experiment(json!([]));

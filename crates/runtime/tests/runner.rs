@@ -321,3 +321,10 @@ async fn a_granted_directory_an_earlier_activity_creates_is_granted_when_the_act
     assert_eq!(written.status, Some(ActivityStatus::Succeeded), "{:?}", written.exception);
     assert_eq!(std::fs::read_to_string(late.join("f.txt")).unwrap(), "x");
 }
+
+#[tokio::test]
+async fn a_run_that_is_not_dry_records_dry_as_null_in_the_experiment() {
+    let journal = run(&TestEnvironment::new(), experiment(json!([echo("e", json!(1))]))).await;
+    assert_eq!(journal.experiment["dry"], Value::Null);
+    assert!(journal.experiment.as_object().unwrap().contains_key("dry"));
+}
