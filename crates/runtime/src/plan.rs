@@ -191,11 +191,6 @@ pub struct CheckedPlan {
 }
 
 impl CheckedPlan {
-    /// The plan.
-    pub fn plan(&self) -> &Plan {
-        &self.plan
-    }
-
     /// Checks the requests that depended on dynamic configuration, now that
     /// `mapping` holds its values.
     ///

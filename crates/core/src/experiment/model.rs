@@ -47,16 +47,6 @@ impl Experiment {
         }
         all
     }
-
-    /// The grants each activity requests, by activity name, with http
-    /// providers' URLs substituted with `mapping`.
-    pub fn requested_grants(&self, mapping: &Mapping) -> Vec<(String, Grants)> {
-        self.all_activities()
-            .into_iter()
-            .map(|a| (a.name.clone(), a.provider.grants(mapping)))
-            .filter(|(_, g)| !g.is_empty())
-            .collect()
-    }
 }
 
 /// `steady-state-hypothesis`.

@@ -132,7 +132,6 @@ pub trait Provider: Send + Sync {
 /// default limits they share.
 pub struct ProviderFactory {
     sandbox: Arc<Sandbox>,
-    permissions: Arc<Permissions>,
     limits: Limits,
     base_dir: PathBuf,
     env: HostEnv,
@@ -151,8 +150,8 @@ impl ProviderFactory {
         base_dir: PathBuf,
         verify_tls: bool,
     ) -> Self {
-        let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
-        Self { sandbox, permissions, limits, base_dir, env: HostEnv::process(), http }
+        let http = Arc::new(http::HttpClients::new(permissions, verify_tls));
+        Self { sandbox, limits, base_dir, env: HostEnv::process(), http }
     }
 
     /// The compiled-component cache directory of the sandbox, if any.
@@ -165,11 +164,6 @@ impl ProviderFactory {
     pub fn with_host_env(mut self, env: HostEnv) -> Self {
         self.env = env;
         self
-    }
-
-    /// The operator's permissions these providers are bound by.
-    pub fn permissions(&self) -> &Permissions {
-        &self.permissions
     }
 
     /// The provider that runs `activity`. Loading its component happens
