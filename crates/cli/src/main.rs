@@ -15,6 +15,7 @@ use args::{Cli, Command};
 use clap::Parser;
 use resolve::UsageError;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -31,17 +32,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let resolved = resolve::run(&args, &ctx)?;
-            async_runtime()?.block_on(commands::run::execute(*args, resolved))
+            block_on(commands::run::execute(*args, resolved))
         }
         Command::Validate(args) => {
             let vars = args.vars.collect()?;
-            async_runtime()?.block_on(commands::validate::validate(args, vars, &ctx))
+            block_on(commands::validate::validate(args, vars, &ctx))
         }
-        Command::Discover(args) => async_runtime()?.block_on(commands::discover::discover(args)),
-        Command::Info(args) => async_runtime()?.block_on(commands::info::info(args, &ctx)),
+        Command::Discover(args) => block_on(commands::discover::discover(args)),
+        Command::Info(args) => block_on(commands::info::info(args, &ctx)),
         Command::Init(args) => commands::init::init(args),
         Command::Settings(args) => commands::settings::settings(args, &ctx),
     }
+}
+
+/// How long the end of a command waits for blocking work still running.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Runs `command` on a fresh async runtime, then shuts the runtime down
+/// waiting at most [`SHUTDOWN_GRACE`] for its blocking threads. A thread a
+/// guest left blocked in the host (opening a FIFO in a granted directory,
+/// after its call timed out or was interrupted) never finishes; dropping
+/// the runtime would wait for it forever, and a signal could not end the
+/// process since the runtime's handlers consume them. The command has
+/// finished by then (its journal written), so nothing is lost.
+fn block_on<T>(command: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let runtime = async_runtime()?;
+    let outcome = runtime.block_on(command);
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    outcome
 }
 
 fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -3,13 +3,16 @@
 //! activities, fail-fast, strict mode, activities that cannot run, dynamic
 //! configuration and the run plan's grant checks.
 
-use chaos_core::grants::Grants;
+use chaos_core::grants::{Grants, Permissions};
 use chaos_core::journal::{ActivityStatus, Journal, RunRecord, RunStatus};
+use chaos_core::substitution::Mapping;
 use chaos_runtime::SessionError;
-use chaos_runtime::providers::Requested;
-use chaos_runtime::runner::{Dry, HypothesisStrategy, RollbackStrategy};
+use chaos_runtime::plan::PlannedActivity;
+use chaos_runtime::providers::{Call, CallFuture, Provider, Requested};
+use chaos_runtime::runner::{Dry, HypothesisStrategy, Interrupt, Listeners, RollbackStrategy, RunOptions, Runner};
 use chaos_test_env::{TestEnvironment, action, echo, experiment, hostile, probe, wasm};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn with_hypothesis(method: Value, probe_value: Value, tolerance: Value) -> Value {
@@ -327,4 +330,46 @@ async fn a_run_that_is_not_dry_records_dry_as_null_in_the_experiment() {
     let journal = run(&TestEnvironment::new(), experiment(json!([echo("e", json!(1))]))).await;
     assert_eq!(journal.experiment["dry"], Value::Null);
     assert!(journal.experiment.as_object().unwrap().contains_key("dry"));
+}
+
+/// A provider whose every call panics in the host (a guest trap is not a
+/// host panic: this is the only way to make a background task panic).
+struct PanickingProvider;
+
+impl Provider for PanickingProvider {
+    fn kind(&self) -> &'static str {
+        "panicking"
+    }
+
+    fn requested(&self, _: &Mapping) -> Requested {
+        Requested::Known(Grants::default())
+    }
+
+    fn call<'a>(&'a self, _: Call<'a>) -> CallFuture<'a> {
+        Box::pin(async { panic!("the provider panics on purpose") })
+    }
+}
+
+#[tokio::test]
+async fn a_background_activity_whose_task_panics_is_recorded_as_failed_with_the_cause() {
+    let env = TestEnvironment::new();
+    let mut doomed = echo("doomed", json!(1));
+    doomed["background"] = json!(true);
+    let (mut plan, prepared) = env.plan(experiment(json!([doomed, echo("after", json!(2))]))).await.unwrap();
+    let activity = plan.method[0].activity.clone();
+    plan.method[0] =
+        Arc::new(PlannedActivity { activity, provider: Arc::new(PanickingProvider), tolerance_probe: None });
+    let mapping = prepared.static_mapping();
+    let plan = plan.check(&Permissions::deny_all(env.path(".")), &mapping).unwrap();
+
+    let journal =
+        Runner::new(RunOptions::default(), Listeners::default()).run(&plan, &mapping, &Interrupt::default()).await;
+
+    assert_eq!(names(&journal.run), ["doomed", "after"], "the panicked activity keeps its place");
+    let doomed = record(&journal.run, "doomed");
+    assert_eq!(doomed.status, Some(ActivityStatus::Failed));
+    let message = doomed.exception.as_ref().map(|e| e.message()).unwrap_or_default();
+    assert!(message.contains("activity 'doomed' panicked in the host: the provider panics on purpose"), "{message}");
+    assert_eq!(record(&journal.run, "after").status, Some(ActivityStatus::Succeeded));
+    assert_eq!(journal.status, RunStatus::Completed);
 }

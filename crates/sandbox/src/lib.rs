@@ -18,7 +18,8 @@
 //! - memory: [`Limits::DEFAULT_MEMORY`] bytes of linear memory and tables;
 //! - time: [`Limits::DEFAULT_TIMEOUT`], enforced twice: an epoch deadline
 //!   traps wasm that runs too long, and a host-side timeout stops a guest
-//!   blocked in a host call;
+//!   blocked in a host call; wasm yields at every epoch tick, so whoever
+//!   awaits a call (that timeout, a signal) can drop it within a tick;
 //! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output, and
 //!   [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log per call.
 //!

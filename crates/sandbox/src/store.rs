@@ -12,9 +12,9 @@ use crate::limiter::MemoryLimiter;
 use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::output::{GuestLog, Stream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -78,9 +78,24 @@ pub(crate) fn new_store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
-    store.set_epoch_deadline(ticks_for(options.limits.timeout, epoch_tick));
-    store.epoch_deadline_trap();
+    yield_every_tick_until(&mut store, options.limits.timeout, epoch_tick);
     Ok(store)
+}
+
+/// Makes wasm running in `store` yield to the async executor at every epoch
+/// tick, and trap ([`Trap::Interrupt`]) once `timeout` (rounded up to whole
+/// ticks, plus one) has passed. Yielding lets whoever awaits the call (the
+/// host-side timeout, the runner's interrupt on SIGINT/SIGTERM) drop it
+/// within a tick even while the guest spins, instead of the call holding
+/// its thread until the deadline.
+fn yield_every_tick_until(store: &mut Store<HostState>, timeout: Duration, epoch_tick: Duration) {
+    let limit = epoch_tick.saturating_mul(u32::try_from(ticks_for(timeout, epoch_tick)).unwrap_or(u32::MAX));
+    let deadline = Instant::now().checked_add(limit);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| match deadline {
+        Some(deadline) if Instant::now() >= deadline => Ok(UpdateDeadline::Interrupt),
+        _ => Ok(UpdateDeadline::Yield(1)),
+    });
 }
 
 /// Turns a timed call's outcome into its value or the limit or trap that

@@ -136,6 +136,7 @@ pub struct ProviderFactory {
     base_dir: PathBuf,
     env: HostEnv,
     http: Arc<http::HttpClients>,
+    permissions: Arc<Permissions>,
 }
 
 impl ProviderFactory {
@@ -150,8 +151,8 @@ impl ProviderFactory {
         base_dir: PathBuf,
         verify_tls: bool,
     ) -> Self {
-        let http = Arc::new(http::HttpClients::new(permissions, verify_tls));
-        Self { sandbox, limits, base_dir, env: HostEnv::process(), http }
+        let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
+        Self { sandbox, limits, base_dir, env: HostEnv::process(), http, permissions }
     }
 
     /// The compiled-component cache directory of the sandbox, if any.
@@ -179,6 +180,7 @@ impl ProviderFactory {
                     p,
                     self.limits,
                     self.base_dir.clone(),
+                    self.permissions.clone(),
                     self.env.clone(),
                 )
                 .await,

@@ -2,6 +2,7 @@
 
 use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
 use chaos_core::experiment::WasmProvider;
+use chaos_core::grants::Permissions;
 use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, resolve_arguments};
 use chaos_sandbox::{CallError, CallOptions, Limits, LoadedComponent, PreparedGrants, Sandbox};
@@ -23,12 +24,15 @@ pub struct WasmCall {
     options: Option<CallOptions>,
     limits: Limits,
     base_dir: PathBuf,
+    /// What the operator allows: granted directories are opened beneath it.
+    permissions: Arc<Permissions>,
     env: HostEnv,
 }
 
 impl WasmCall {
     /// Loads the component of activity `name` and prepares its grants
-    /// (paths against `base_dir`; granted environment variables take their
+    /// (paths against `base_dir`, each directory opened beneath what
+    /// `permissions` allows; granted environment variables take their
     /// values from `env`).
     pub async fn plan(
         sandbox: &Arc<Sandbox>,
@@ -36,6 +40,7 @@ impl WasmCall {
         declared: &WasmProvider,
         mut limits: Limits,
         base_dir: PathBuf,
+        permissions: Arc<Permissions>,
         env: HostEnv,
     ) -> Self {
         let ready = match super::time_limit(name, declared.timeout, limits.timeout) {
@@ -56,6 +61,7 @@ impl WasmCall {
             options: None,
             limits,
             base_dir,
+            permissions,
             env,
         };
         planned.options = planned.prepare().await.ok();
@@ -64,7 +70,10 @@ impl WasmCall {
 
     /// The call options with the grants prepared now.
     async fn prepare(&self) -> Result<CallOptions, CallError> {
-        let grants = PreparedGrants::prepare(&self.declared.grants, &self.base_dir, |var| self.env.var_os(var)).await?;
+        let grants = PreparedGrants::prepare_within(&self.declared.grants, &self.base_dir, &self.permissions, |var| {
+            self.env.var_os(var)
+        })
+        .await?;
         Ok(CallOptions { activity: self.name.clone(), grants: Arc::new(grants), limits: self.limits })
     }
 }

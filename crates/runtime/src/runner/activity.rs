@@ -70,9 +70,12 @@ impl Executor {
             let outcome = if dry_call {
                 Some(Ok(Value::Null))
             } else {
+                // An interrupt that arrives as the call ends still wins: it
+                // is never lost to the call's outcome.
                 tokio::select! {
-                    outcome = self.call(planned, None) => Some(outcome),
+                    biased;
                     () = self.interrupt.after(seen) => None,
+                    outcome = self.call(planned, None) => Some(outcome),
                 }
             };
             record.finish(Utc::now());
@@ -161,8 +164,8 @@ impl Executor {
                     ended
                 }
                 Err(e) => {
-                    tracing::error!("a background activity could not finish: {e}");
-                    Flow::Aborted
+                    records[slot] = Some((planned.clone(), self.lost_task(&planned, phase, e)));
+                    Flow::Continue
                 }
             };
             if flow == Flow::Continue && ended != Flow::Continue && !(rollback && ended == Flow::Aborted) {
@@ -170,6 +173,31 @@ impl Executor {
             }
         }
         (records.into_iter().flatten().collect(), flow)
+    }
+
+    /// The record of a background activity whose task ended without one (a
+    /// host-side panic, or the task cancelled): failed, with the cause, so
+    /// that it never vanishes from the journal.
+    fn lost_task(&self, planned: &PlannedActivity, phase: ActivityPhase, error: tokio::task::JoinError) -> RunRecord {
+        let activity = &planned.activity;
+        let message = match error.try_into_panic() {
+            Ok(payload) => {
+                let detail = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_string());
+                format!("activity '{}' panicked in the host: {detail}", activity.name)
+            }
+            Err(_) => format!("activity '{}' was cancelled before it finished", activity.name),
+        };
+        tracing::error!("  => failed: {message}");
+        let mut record = RunRecord::start(&activity.document);
+        record.finish(Utc::now());
+        record.status = Some(ActivityStatus::Failed);
+        record.exception = Some(Exception::activity_failed(message));
+        self.events.activity_finished(phase, activity, &record);
+        record
     }
 
     /// Sleeps for a pause; true if a signal cut it short.

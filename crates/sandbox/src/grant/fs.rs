@@ -5,25 +5,39 @@
 //! WASI resolves every path against a preopen and refuses `..` and symlinks
 //! that leave it, so a grant covers exactly the directory tree on disk.
 //!
-//! Preparing resolves each path once (following symlinks) and checks that
-//! it is a directory; applying preopens the *canonical path* again for each
-//! call. wasmtime-wasi 48.0.8 offers no way to preopen a directory that is
-//! already open: `WasiCtxBuilder::preopened_dir(host_path: impl AsRef<Path>,
-//! guest_path, FsPerms)` takes a path and opens it itself, and although
-//! `wasmtime_wasi::filesystem::Dir::new(std::fs::File, FsPerms, OpenMode,
-//! bool)` is public, the preopen list it would go into
-//! (`WasiFilesystemCtx::preopens`) is `pub(crate)`, with no public setter on
-//! the builder or on `WasiCtx::filesystem()`. So a directory renamed or
-//! replaced by a symlink between preparing and a call is opened by path at
-//! the call. Handle-based opening (open once, share the handle) needs that
-//! API from wasmtime-wasi; until then the canonical path is the contract.
+//! **Opened once, as a handle.** Preparing opens each granted directory
+//! once and keeps the open directory; no call ever resolves the granted
+//! path again. The directory is opened *through* the operator's allowance
+//! it falls under (`--allow-write=./data` for a write grant of
+//! `./data/sub`): the allowed directory is opened by its path, then the
+//! requested sub-directory beneath it with `cap_primitives::fs::open_dir`
+//! (the primitive behind cap-std's `Dir::open_dir`: openat2
+//! `RESOLVE_BENEATH` on Linux), which refuses `..` and any symlink that
+//! leaves the allowed directory. An allowance without values
+//! (`--allow-write`, `-A`) has no directory to stay beneath: the granted
+//! directory is then opened by its path as it resolves when preparing.
+//!
+//! **Preopening the handle.** wasmtime-wasi 48.0.8 can only preopen by path
+//! (`WasiCtxBuilder::preopened_dir` opens the path itself; the preopen
+//! list, `WasiFilesystemCtx::preopens`, is `pub(crate)`). On Linux each call
+//! therefore preopens the magic link `/proc/self/fd/<fd>` of the held
+//! handle: the kernel resolves it to exactly the directory the handle
+//! holds, whatever happened to the path since (renamed, removed, or
+//! replaced by a symlink to somewhere else by another activity). This needs
+//! `/proc` mounted, as it is on every Linux system `chaos` supports.
+//! Elsewhere (`cfg(not(target_os = "linux"))`) there is no such link: the
+//! canonical path found when preparing is preopened again at each call, so
+//! a directory replaced between preparing and a call is opened by path
+//! there (SECURITY.md says so).
 
 use super::GrantError;
-use chaos_core::grants::{Grants, resolve_path};
+use chaos_core::grants::{Allowance, Grants, Permissions, lexical_path, resolve_path};
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-/// The granted directories, resolved and checked.
+/// The granted directories, each opened once and held.
 #[derive(Debug, Clone, Default)]
 pub struct PreparedFsGrant {
     dirs: Vec<PreparedDir>,
@@ -34,21 +48,29 @@ pub struct PreparedFsGrant {
 struct PreparedDir {
     /// The path as granted (for messages).
     granted: String,
-    /// The canonical host path.
+    /// The canonical host path when it was prepared (for messages, and the
+    /// path preopened where no handle can be).
     host: PathBuf,
+    /// The directory, opened once beneath the operator's allowance.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    handle: Arc<File>,
     /// The name the guest sees.
     guest: String,
     perms: FsPerms,
 }
 
 impl PreparedFsGrant {
-    /// Resolves the `read` and `write` paths of `grants` against `base_dir`
+    /// Opens the `read` and `write` paths of `grants`, resolved against
+    /// `base_dir`, each beneath the directory of `allowed` it falls under
     /// (a path granted for writing is read-write, whether or not it is also
-    /// granted for reading).
+    /// granted for reading, and must fall under `allowed.write`).
     ///
     /// # Errors
-    /// A granted path that is missing or is not a directory.
-    pub fn prepare(grants: &Grants, base_dir: &Path) -> Result<Self, GrantError> {
+    /// A granted path that is missing or is not a directory
+    /// ([`GrantError::NotADirectory`]); one that cannot be opened beneath
+    /// any allowed directory, such as a symlink that leaves it
+    /// ([`GrantError::OutsideAllowance`]).
+    pub fn prepare(grants: &Grants, base_dir: &Path, allowed: &Permissions) -> Result<Self, GrantError> {
         let read_only = grants.read.iter().filter(|p| !grants.write.contains(p));
         let dirs =
             grants.write.iter().map(|p| (p, FsPerms::ReadWrite)).chain(read_only.map(|p| (p, FsPerms::ReadOnly)));
@@ -58,30 +80,103 @@ impl PreparedFsGrant {
                 if !host.is_dir() {
                     return Err(GrantError::NotADirectory { path: path.clone(), host });
                 }
-                Ok(PreparedDir { granted: path.clone(), host, guest: guest_name(path), perms })
+                let handle = open_beneath_allowance(base_dir, path, &host, allowed, perms)?;
+                Ok(PreparedDir {
+                    granted: path.clone(),
+                    host,
+                    handle: Arc::new(handle),
+                    guest: guest_name(path),
+                    perms,
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { dirs })
     }
 
-    /// Each granted directory: its canonical host path, the name the guest
-    /// sees it under, and whether it is writable.
+    /// Each granted directory: its canonical host path when prepared, the
+    /// name the guest sees it under, and whether it is writable.
     pub fn dirs(&self) -> impl Iterator<Item = (&Path, &str, FsPerms)> {
         self.dirs.iter().map(|d| (d.host.as_path(), d.guest.as_str(), d.perms))
     }
 
-    /// Preopens the granted directories in `wasi`.
+    /// Preopens the granted directories in `wasi`: on Linux, the very
+    /// directories opened when preparing (through `/proc/self/fd`).
     ///
     /// # Errors
-    /// A directory that can no longer be opened (removed since it was
-    /// prepared, or no longer a directory).
+    /// A directory that can no longer be opened.
     pub fn apply(&self, wasi: &mut WasiCtxBuilder) -> Result<(), GrantError> {
         for dir in &self.dirs {
-            wasi.preopened_dir(&dir.host, &dir.guest, dir.perms)
+            wasi.preopened_dir(preopen_path(dir), &dir.guest, dir.perms)
                 .map_err(|e| GrantError::OpenDirectory { path: dir.granted.clone(), reason: e.to_string() })?;
         }
         Ok(())
     }
+}
+
+/// The path that names the held directory: its magic link in `/proc`.
+#[cfg(target_os = "linux")]
+fn preopen_path(dir: &PreparedDir) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", dir.handle.as_raw_fd()))
+}
+
+/// The path that names the held directory: without `/proc`, its canonical
+/// path when prepared.
+#[cfg(not(target_os = "linux"))]
+fn preopen_path(dir: &PreparedDir) -> PathBuf {
+    dir.host.clone()
+}
+
+/// Opens the granted `path` (resolved as `host`) beneath one of the
+/// directories `allowed` gives for `perms`, trying each that covers it,
+/// lexically or once resolved; an allowance without values opens `host`.
+fn open_beneath_allowance(
+    base_dir: &Path,
+    path: &str,
+    host: &Path,
+    allowed: &Permissions,
+    perms: FsPerms,
+) -> Result<File, GrantError> {
+    let outside = |reason: String| GrantError::OutsideAllowance { path: path.to_string(), reason };
+    let Some(roots) = allowed_roots(allowed, perms) else {
+        return cap_primitives::fs::open_ambient_dir(host, cap_primitives::ambient_authority())
+            .map_err(|e| GrantError::OpenDirectory { path: path.to_string(), reason: e.to_string() });
+    };
+    let requested = lexical_path(base_dir, path);
+    let mut last = None;
+    for root in roots {
+        let lexical_root = lexical_path(&allowed.base_dir, root);
+        let real_root = resolve_path(&allowed.base_dir, root);
+        let beneath = [requested.strip_prefix(&lexical_root), host.strip_prefix(&real_root)];
+        for rest in beneath.into_iter().flatten() {
+            let rest = if rest.as_os_str().is_empty() { Path::new(".") } else { rest };
+            let opened = cap_primitives::fs::open_ambient_dir(&real_root, cap_primitives::ambient_authority())
+                .and_then(|root| cap_primitives::fs::open_dir(&root, rest));
+            match opened {
+                Ok(dir) => return Ok(dir),
+                Err(e) => last = Some(format!("cannot open it beneath `{}`: {e}", real_root.display())),
+            }
+        }
+    }
+    Err(outside(last.unwrap_or_else(|| "no allowed directory covers it".to_string())))
+}
+
+/// The directories the operator allows for `perms` (write access implies
+/// read access), or `None` when any directory is allowed.
+fn allowed_roots(allowed: &Permissions, perms: FsPerms) -> Option<Vec<&PathBuf>> {
+    let allowances = match perms {
+        FsPerms::ReadWrite => vec![&allowed.write],
+        _ => vec![&allowed.read, &allowed.write],
+    };
+    let mut roots = Vec::new();
+    for allowance in allowances {
+        match allowance {
+            Allowance::All => return None,
+            Allowance::Denied => {}
+            Allowance::Only(list) => roots.extend(list),
+        }
+    }
+    Some(roots)
 }
 
 /// The name the guest sees: the experiment's spelling without a trailing slash.
@@ -93,6 +188,36 @@ fn guest_name(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Prepares `grants` with every directory allowed.
+    fn prepare(grants: &Grants, base: &Path) -> Result<PreparedFsGrant, GrantError> {
+        PreparedFsGrant::prepare(grants, base, &Permissions::allow_all(base))
+    }
+
+    /// The operator's `--allow-write=<write>` (and nothing else).
+    fn allowing_write(base: &Path, write: &str) -> Permissions {
+        Permissions { write: Allowance::Only(vec![PathBuf::from(write)]), ..Permissions::deny_all(base) }
+    }
+
+    /// A base with `data/sub` (holding `original.txt`) and `victim`.
+    fn data_and_victim() -> tempfile::TempDir {
+        let base = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(base.path().join("data/sub")).unwrap();
+        std::fs::write(base.path().join("data/sub/original.txt"), "x").unwrap();
+        std::fs::create_dir(base.path().join("victim")).unwrap();
+        base
+    }
+
+    /// The inode the preopen of the only prepared directory names now.
+    fn preopened_inode(prepared: &PreparedFsGrant) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(preopen_path(&prepared.dirs[0])).unwrap().ino()
+    }
+
+    fn inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().ino()
+    }
 
     fn grants(read: &[&str], write: &[&str]) -> Grants {
         Grants {
@@ -106,7 +231,7 @@ mod tests {
     fn a_granted_directory_is_resolved_to_its_canonical_path_once() {
         let base = tempfile::tempdir().unwrap();
         std::fs::create_dir(base.path().join("data")).unwrap();
-        let prepared = PreparedFsGrant::prepare(&grants(&["./data/"], &[]), base.path()).unwrap();
+        let prepared = prepare(&grants(&["./data/"], &[]), base.path()).unwrap();
         let dirs: Vec<_> = prepared.dirs().collect();
         let canonical = base.path().join("data").canonicalize().unwrap();
         assert_eq!(dirs, [(canonical.as_path(), "./data", FsPerms::ReadOnly)]);
@@ -115,7 +240,7 @@ mod tests {
     #[test]
     fn a_path_granted_for_reading_and_writing_is_preopened_once_read_write() {
         let base = tempfile::tempdir().unwrap();
-        let prepared = PreparedFsGrant::prepare(&grants(&["."], &["."]), base.path()).unwrap();
+        let prepared = prepare(&grants(&["."], &["."]), base.path()).unwrap();
         let perms: Vec<_> = prepared.dirs().map(|(_, _, p)| p).collect();
         assert_eq!(perms, [FsPerms::ReadWrite]);
     }
@@ -123,7 +248,7 @@ mod tests {
     #[test]
     fn a_missing_directory_is_refused_when_prepared() {
         let base = tempfile::tempdir().unwrap();
-        let err = PreparedFsGrant::prepare(&grants(&["missing"], &[]), base.path()).unwrap_err();
+        let err = prepare(&grants(&["missing"], &[]), base.path()).unwrap_err();
         assert!(matches!(err, GrantError::NotADirectory { ref path, .. } if path == "missing"), "{err}");
     }
 
@@ -131,18 +256,88 @@ mod tests {
     fn a_file_is_not_a_granted_directory() {
         let base = tempfile::tempdir().unwrap();
         std::fs::write(base.path().join("f"), "x").unwrap();
-        let err = PreparedFsGrant::prepare(&grants(&[], &["f"]), base.path()).unwrap_err();
+        let err = prepare(&grants(&[], &["f"]), base.path()).unwrap_err();
         assert!(matches!(err, GrantError::NotADirectory { .. }), "{err}");
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn a_directory_removed_after_preparing_is_refused_when_applied() {
+    fn a_directory_replaced_by_a_symlink_after_preparing_is_still_the_one_preopened() {
+        let base = data_and_victim();
+        let sub = base.path().join("data/sub");
+        let original = inode(&sub);
+        let prepared = PreparedFsGrant::prepare(
+            &grants(&[], &["./data/sub"]),
+            base.path(),
+            &allowing_write(base.path(), "./data"),
+        )
+        .unwrap();
+        std::fs::rename(&sub, base.path().join("data/moved")).unwrap();
+        std::os::unix::fs::symlink("../victim", &sub).unwrap();
+        assert_eq!(preopened_inode(&prepared), original);
+        assert_ne!(inode(&sub), original, "the path itself now leads to the victim");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_directory_removed_after_preparing_is_still_the_one_preopened() {
         let base = tempfile::tempdir().unwrap();
         std::fs::create_dir(base.path().join("gone")).unwrap();
-        let prepared = PreparedFsGrant::prepare(&grants(&["gone"], &[]), base.path()).unwrap();
+        let original = inode(&base.path().join("gone"));
+        let prepared = prepare(&grants(&["gone"], &[]), base.path()).unwrap();
         std::fs::remove_dir(base.path().join("gone")).unwrap();
-        let err = prepared.apply(&mut WasiCtxBuilder::new()).unwrap_err();
-        assert!(matches!(err, GrantError::OpenDirectory { ref path, .. } if path == "gone"), "{err}");
+        std::fs::create_dir(base.path().join("gone")).unwrap();
+        assert_eq!(preopened_inode(&prepared), original);
+        prepared.apply(&mut WasiCtxBuilder::new()).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_planted_before_preparing_that_leaves_the_allowance_is_refused() {
+        let base = data_and_victim();
+        let sub = base.path().join("data/sub");
+        std::fs::remove_dir_all(&sub).unwrap();
+        std::os::unix::fs::symlink("../victim", &sub).unwrap();
+        let err = PreparedFsGrant::prepare(
+            &grants(&[], &["./data/sub"]),
+            base.path(),
+            &allowing_write(base.path(), "./data"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, GrantError::OutsideAllowance { ref path, .. } if path == "./data/sub"), "{err}");
+        let message = err.to_string();
+        assert!(message.starts_with("granted path `./data/sub` does not stay within"), "{message}");
+        assert!(message.contains("a symlink that leaves them is refused"), "{message}");
+    }
+
+    #[test]
+    fn a_symlink_that_stays_within_the_allowance_is_followed() {
+        let base = data_and_victim();
+        std::os::unix::fs::symlink("sub", base.path().join("data/link")).unwrap();
+        let prepared =
+            PreparedFsGrant::prepare(&grants(&["./data/link"], &[]), base.path(), &allowing_write(base.path(), "data"))
+                .unwrap();
+        assert_eq!(prepared.dirs[0].host, base.path().join("data/sub").canonicalize().unwrap());
+    }
+
+    #[test]
+    fn a_read_grant_falls_under_a_read_or_a_write_allowance_and_a_write_grant_only_under_a_write_one() {
+        let base = data_and_victim();
+        let read_only =
+            Permissions { read: Allowance::Only(vec![PathBuf::from("data")]), ..Permissions::deny_all(base.path()) };
+        assert!(PreparedFsGrant::prepare(&grants(&["data/sub"], &[]), base.path(), &read_only).is_ok());
+        let err = PreparedFsGrant::prepare(&grants(&[], &["data/sub"]), base.path(), &read_only).unwrap_err();
+        assert!(matches!(err, GrantError::OutsideAllowance { .. }), "{err}");
+        let writable = allowing_write(base.path(), "data");
+        assert!(PreparedFsGrant::prepare(&grants(&["data/sub"], &[]), base.path(), &writable).is_ok());
+    }
+
+    #[test]
+    fn without_an_allowed_directory_a_symlink_is_followed_as_the_operator_allowed_everything() {
+        let base = data_and_victim();
+        std::fs::remove_dir_all(base.path().join("data/sub")).unwrap();
+        std::os::unix::fs::symlink("../victim", base.path().join("data/sub")).unwrap();
+        let prepared = prepare(&grants(&[], &["data/sub"]), base.path()).unwrap();
+        assert_eq!(prepared.dirs[0].host, base.path().join("victim").canonicalize().unwrap());
     }
 
     #[test]

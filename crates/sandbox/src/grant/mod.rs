@@ -1,5 +1,6 @@
 //! Grants turned into WASI capabilities, in two phases: each grant is
-//! *prepared* once per run (directories canonicalised and checked, host
+//! *prepared* once per run (directories opened once, beneath what the
+//! operator allows, and held; host
 //! names resolved, environment values read), then *applied* to a fresh
 //! [`WasiCtxBuilder`] for every call, which does no I/O beyond opening the
 //! granted directories.
@@ -17,7 +18,7 @@ pub use fs::PreparedFsGrant;
 pub(crate) use http::HttpPolicy;
 pub use net::PreparedNetGrant;
 
-use chaos_core::grants::Grants;
+use chaos_core::grants::{Grants, Permissions};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +42,18 @@ pub enum GrantError {
         /// The path as granted.
         path: String,
         /// The operating system's error.
+        reason: String,
+    },
+    /// A granted directory cannot be opened beneath any directory the
+    /// operator allows for it: a symlink (or `..`) that leaves the allowed
+    /// directory, planted before the grant was prepared.
+    #[error(
+        "granted path `{path}` does not stay within the directories the operator allows ({reason}); a symlink that leaves them is refused"
+    )]
+    OutsideAllowance {
+        /// The path as granted.
+        path: String,
+        /// Why: the operating system's error, naming the allowed directory.
         reason: String,
     },
     /// A network grant is not `host[:port]`.
@@ -71,20 +84,37 @@ impl PreparedGrants {
         Self::default()
     }
 
-    /// Prepares `grants`: paths resolve against `base_dir` and must be
-    /// existing directories; host names are resolved now; each granted
-    /// environment variable is read once with `env` (the process
-    /// environment is `|name| std::env::var_os(name)`).
+    /// Prepares `grants` for a caller that confines granted directories to
+    /// nothing more than the paths themselves: as [`Self::prepare_within`]
+    /// with every directory allowed ([`Permissions::allow_all`]).
     ///
     /// # Errors
-    /// The first grant that cannot be prepared, in the order filesystem,
-    /// environment, network.
+    /// As [`Self::prepare_within`].
     pub async fn prepare(
         grants: &Grants,
         base_dir: &Path,
         env: impl Fn(&str) -> Option<OsString>,
     ) -> Result<Self, GrantError> {
-        let fs = PreparedFsGrant::prepare(grants, base_dir)?;
+        Self::prepare_within(grants, base_dir, &Permissions::allow_all(base_dir), env).await
+    }
+
+    /// Prepares `grants`: paths resolve against `base_dir` and must be
+    /// existing directories, each opened once beneath the directory of
+    /// `allowed` it falls under (refusing symlinks that leave it) and held;
+    /// host names are resolved now; each granted environment variable is
+    /// read once with `env` (the process environment is
+    /// `|name| std::env::var_os(name)`).
+    ///
+    /// # Errors
+    /// The first grant that cannot be prepared, in the order filesystem,
+    /// environment, network.
+    pub async fn prepare_within(
+        grants: &Grants,
+        base_dir: &Path,
+        allowed: &Permissions,
+        env: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Self, GrantError> {
+        let fs = PreparedFsGrant::prepare(grants, base_dir, allowed)?;
         let env = PreparedEnvGrant::prepare(&grants.env, env);
         let net = Arc::new(PreparedNetGrant::prepare(&grants.net).await?);
         Ok(Self { fs, env, net })

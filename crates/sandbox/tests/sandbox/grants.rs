@@ -1,7 +1,8 @@
 use super::{cached_builder as builder, exists, fs};
-use chaos_core::grants::Grants;
+use chaos_core::grants::{Allowance, Grants, Permissions};
 use chaos_sandbox::{CallError, CallOptions, GrantError, PreparedGrants};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn read(path: &str) -> Grants {
@@ -21,17 +22,48 @@ async fn grants_prepared_once_apply_to_every_call() {
     }
 }
 
+/// Replaces the directory at `path` by a symlink to `target` (the
+/// directory itself is moved aside, as an attacker's rename would).
+fn swap_for_symlink(path: &Path, target: &str) {
+    std::fs::rename(path, path.with_extension("moved")).unwrap();
+    std::os::unix::fs::symlink(target, path).unwrap();
+}
+
+#[cfg(target_os = "linux")]
 #[tokio::test]
-async fn a_granted_directory_removed_after_preparing_fails_the_call() {
+async fn a_granted_directory_replaced_by_a_symlink_after_preparing_is_still_the_one_each_call_opens() {
     let base = tempfile::tempdir().unwrap();
-    std::fs::create_dir(base.path().join("d")).unwrap();
-    let grants = PreparedGrants::prepare(&read("d"), base.path(), |_| None).await.unwrap();
-    std::fs::remove_dir(base.path().join("d")).unwrap();
+    std::fs::create_dir_all(base.path().join("data/sub")).unwrap();
+    std::fs::create_dir(base.path().join("victim")).unwrap();
+    let allowed =
+        Permissions { write: Allowance::Only(vec![PathBuf::from("./data")]), ..Permissions::deny_all(base.path()) };
+    let write = Grants { write: vec!["./data/sub".to_string()], ..Grants::default() };
+    let grants = PreparedGrants::prepare_within(&write, base.path(), &allowed, |_| None).await.unwrap();
+    swap_for_symlink(&base.path().join("data/sub"), "../victim");
     let options = CallOptions { grants: Arc::new(grants), ..CallOptions::new("t") };
     let sandbox = builder().build().unwrap();
     let component = sandbox.load(&fs()).await.unwrap();
-    let err = sandbox.call(&component, "exists", &json!({"path": "d"}), &options).await.unwrap_err();
-    assert!(matches!(err, CallError::Grant(ref m) if m.contains("cannot open granted directory `d`")), "{err}");
+    let args = json!({"path": "./data/sub/planted.txt", "content": "x"});
+    sandbox.call(&component, "write", &args, &options).await.unwrap();
+    assert!(!base.path().join("victim/planted.txt").exists(), "the write followed the swapped path");
+    assert!(base.path().join("data/sub.moved/planted.txt").exists(), "the write went to the granted directory");
+}
+
+#[tokio::test]
+async fn a_symlink_leaving_the_allowance_planted_before_preparing_fails_the_call_naming_the_path() {
+    let base = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(base.path().join("data")).unwrap();
+    std::fs::create_dir(base.path().join("victim")).unwrap();
+    std::os::unix::fs::symlink("../victim", base.path().join("data/sub")).unwrap();
+    let allowed =
+        Permissions { write: Allowance::Only(vec![PathBuf::from("./data")]), ..Permissions::deny_all(base.path()) };
+    let write = Grants { write: vec!["./data/sub".to_string()], ..Grants::default() };
+    let err = PreparedGrants::prepare_within(&write, base.path(), &allowed, |_| None).await.unwrap_err();
+    let err = CallError::from(err);
+    assert!(
+        err.to_string().starts_with("could not be given its grants: granted path `./data/sub` does not stay within"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! A component that misbehaves on purpose, for the end-to-end tests of the
 //! sandbox's limits and grants.
 
+mod fs;
+
 use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,4 +126,7 @@ activities! {
     probe "env_count": "Returns how many environment variables it sees." => env_count,
     probe "echo": "Returns `value`." => echo,
     action "fail": "Returns an error." => fail,
+    // Filesystem (grant-path race, hard links).
+    action "swap_symlink": "Swaps `path` and the symbolic link `link` in a loop until `stop` exists." => fs::swap_symlink,
+    action "hard_link": "Tries to hard-link each of `sources` into `dir`." => fs::hard_link,
 }
