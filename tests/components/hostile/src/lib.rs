@@ -5,6 +5,8 @@ use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod net;
+
 /// No arguments.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,4 +126,7 @@ activities! {
     probe "env_count": "Returns how many environment variables it sees." => env_count,
     probe "echo": "Returns `value`." => echo,
     action "fail": "Returns an error." => fail,
+    // net: DNS exfiltration and wasi:http resource floods.
+    probe "resolve": "Resolves `name` through wasi:sockets and returns its addresses." => net::resolve,
+    action "http_fields_flood": "Creates wasi:http fields of `value_bytes` bytes and keeps them all, forever." => net::http_fields_flood,
 }
