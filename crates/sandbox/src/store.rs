@@ -10,6 +10,7 @@ use crate::error::CallError;
 use crate::grant::HttpPolicy;
 use crate::grant::PreparedNetGrant;
 use crate::grant::lookup::{self, LookupView};
+use crate::host_resources;
 use crate::limiter::MemoryLimiter;
 use crate::limits::Limits;
 use crate::options::CallOptions;
@@ -83,8 +84,8 @@ pub(crate) fn new_store(
     options.grants.apply(&mut wasi)?;
     let state = HostState {
         wasi: wasi.build(),
-        table: ResourceTable::new(),
-        http: WasiHttpCtx::new(),
+        table: host_resources::resource_table(),
+        http: host_resources::http_ctx(),
         hooks: HttpPolicy::new(options.grants.net().clone(), tls.clone()),
         limiter: MemoryLimiter::new(options.limits.memory),
         log,
@@ -109,6 +110,9 @@ pub(crate) fn settle<T>(
         Ok(Err(err)) => {
             if let Some(wanted) = store.data().limiter.exceeded {
                 return Err(CallError::MemoryLimit { limit: limits.memory, wanted });
+            }
+            if host_resources::is_table_full(&err) {
+                return Err(CallError::ResourceLimit { limit: host_resources::MAX_LIVE_RESOURCES });
             }
             if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 return Err(CallError::Timeout(limits.timeout));

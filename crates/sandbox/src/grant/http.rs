@@ -59,6 +59,10 @@ impl WasiHttpHooks for HttpPolicy {
             pinned::send(request, options, &host, &vetted, &tls).await
         })
     }
+
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        crate::host_resources::HTTP_BODY_CHUNK_BYTES
+    }
 }
 
 /// The refusal of an outgoing HTTP request.

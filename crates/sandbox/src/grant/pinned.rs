@@ -203,6 +203,83 @@ mod tests {
         );
     }
 
+    use http_body_util::Empty;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    /// A self-signed certificate for `name`: (certificate, private key).
+    fn certificate(name: &str) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+        let c = rcgen::generate_simple_self_signed(vec![name.to_string()]).unwrap();
+        (c.cert.der().clone(), PrivatePkcs8KeyDer::from(c.signing_key.serialize_der()).into())
+    }
+
+    /// A TLS server on loopback answering one request with `pinned`; it
+    /// returns the SNI name it was asked for and the request head.
+    async fn tls_server(
+        cert: CertificateDer<'static>,
+        key: PrivateKeyDer<'static>,
+    ) -> (SocketAddr, tokio::task::JoinHandle<Option<(Option<String>, String)>>) {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.ok()?;
+            let mut tls = acceptor.accept(tcp).await.ok()?;
+            let sni = tls.get_ref().1.server_name().map(str::to_string);
+            let mut head = vec![0u8; 4096];
+            let n = tls.read(&mut head).await.ok()?;
+            tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\npinned").await.ok()?;
+            tls.shutdown().await.ok();
+            Some((sni, String::from_utf8_lossy(&head[..n]).into_owned()))
+        });
+        (addr, server)
+    }
+
+    fn get(url: &str) -> http::Request<WasiBody> {
+        let body = Empty::<bytes::Bytes>::new().map_err(|never| match never {}).boxed_unsync();
+        http::Request::builder().uri(url).body(body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn https_goes_to_the_vetted_address_and_verifies_the_requested_name() {
+        let (cert, key) = certificate("pinned.test");
+        let (addr, server) = tls_server(cert.clone(), key).await;
+        let tls = tls_config(&[cert.to_vec()]).unwrap();
+        // `pinned.test` resolves nowhere: only the vetted address is dialled.
+        let url = format!("https://pinned.test:{}/path?q=1", addr.port());
+        let (response, _io) = send(get(&url), None, "pinned.test", &[addr], &tls).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"pinned");
+        let (sni, head) = server.await.unwrap().unwrap();
+        assert_eq!(sni.as_deref(), Some("pinned.test"));
+        assert!(head.starts_with("GET /path?q=1 HTTP/1.1\r\n"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn https_to_a_server_whose_certificate_names_another_host_fails() {
+        let (cert, key) = certificate("other.test");
+        let (addr, _server) = tls_server(cert.clone(), key).await;
+        let tls = tls_config(&[cert.to_vec()]).unwrap();
+        let url = format!("https://pinned.test:{}/", addr.port());
+        let err = send(get(&url), None, "pinned.test", &[addr], &tls).await.err().unwrap();
+        assert!(matches!(err, HttpError::Tls(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn https_to_a_server_signed_by_an_untrusted_root_fails() {
+        let (cert, key) = certificate("pinned.test");
+        let (addr, _server) = tls_server(cert, key).await;
+        let url = format!("https://pinned.test:{}/", addr.port());
+        let err = send(get(&url), None, "pinned.test", &[addr], &tls_config(&[]).unwrap()).await.err().unwrap();
+        assert!(matches!(err, HttpError::Tls(_)), "{err:?}");
+    }
+
     #[test]
     fn a_root_certificate_that_is_not_der_is_refused() {
         assert!(tls_config(&[b"not a certificate".to_vec()]).is_err());

