@@ -11,6 +11,7 @@ mod hostile_fs;
 mod hostile_host;
 mod hostile_inputs;
 mod hostile_signals;
+mod hostile_net;
 mod http;
 mod journal;
 mod limits;

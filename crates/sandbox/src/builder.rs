@@ -35,6 +35,10 @@ pub enum SandboxError {
         /// The memory limit, bytes.
         memory: usize,
     },
+    /// A root certificate given with [`SandboxBuilder::add_root_certificate`]
+    /// cannot be used.
+    #[error("cannot use the extra root certificate: {0}")]
+    RootCertificate(String),
     /// wasmtime refused the configuration on this platform.
     #[error("cannot configure the WebAssembly engine: {0}")]
     Engine(String),
@@ -62,6 +66,7 @@ pub struct SandboxBuilder {
     pooling: bool,
     concurrent_calls: Option<u32>,
     memory_slot: Option<usize>,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl SandboxBuilder {
@@ -79,7 +84,9 @@ impl SandboxBuilder {
     ///   tables, 60 s, 1 MiB of output, 64 KiB of log per call;
     /// - the epoch advances every [`Self::DEFAULT_EPOCH_TICK`] (10 ms), the
     ///   granularity of time limits;
-    /// - on-demand instance allocation (the pooling allocator is off).
+    /// - on-demand instance allocation (the pooling allocator is off);
+    /// - HTTPS servers reached through `wasi:http` are verified against the
+    ///   Mozilla root certificates (webpki-roots) only.
     ///
     /// Whatever the settings, a call gets no capability it was not granted:
     /// no preopened directory, no environment variable, no socket, no name
@@ -93,6 +100,7 @@ impl SandboxBuilder {
             pooling: false,
             concurrent_calls: None,
             memory_slot: None,
+            root_certificates: Vec::new(),
         }
     }
 
@@ -174,6 +182,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// Also trusts the root certificate `der` (DER-encoded X.509) when
+    /// verifying HTTPS servers reached through `wasi:http`: for a network
+    /// behind a corporate TLS-inspecting proxy, or a private CA. It adds to
+    /// the Mozilla roots; it does not replace them. Checked by
+    /// [`Self::build`].
+    ///
+    /// By default no extra root is trusted.
+    pub fn add_root_certificate(&mut self, der: impl Into<Vec<u8>>) -> &mut Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
     /// Creates the engine (and its epoch thread), the linker and the cache.
     ///
     /// # Errors
@@ -182,6 +202,8 @@ impl SandboxBuilder {
     ///   pooling allocator;
     /// - [`SandboxError::PoolSlotTooSmall`]: a memory slot smaller than the
     ///   memory limit;
+    /// - [`SandboxError::RootCertificate`]: an extra root certificate that
+    ///   cannot be used;
     /// - [`SandboxError::Engine`]: wasmtime refused the configuration.
     pub fn build(&self) -> Result<Arc<Sandbox>, SandboxError> {
         if self.limits.memory == 0 {
@@ -191,12 +213,15 @@ impl SandboxBuilder {
             return Err(SandboxError::ZeroLimit("time"));
         }
         let pool = self.pool_sizes()?;
+        let tls = crate::grant::tls_config(&self.root_certificates)
+            .map_err(|e| SandboxError::RootCertificate(e.to_string()))?;
         let engine = new_engine(&EngineSettings { epoch_tick: self.epoch_tick, pool })?;
         let linker =
             shared_linker(&engine).and_then(activity::linker).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         Ok(Arc::new(Sandbox {
             cache: Arc::new(ArtifactCache::new(&engine, self.cache_dir.clone())),
             engine,
+            tls,
             epoch_tick: self.epoch_tick,
             limits: self.limits,
             memory_slot: pool.map(|p| p.memory_slot),

@@ -87,6 +87,16 @@ pub enum CallError {
         /// The pool's slot, bytes.
         slot: usize,
     },
+    /// The guest kept more host resources (WASI handles: `wasi:http` fields,
+    /// requests, streams, ...) alive at once than a call may; see
+    /// [`crate::host_resources`].
+    #[error(
+        "kept more than {limit} host resources (wasi:http fields, requests, streams, ...) alive at once, over the limit of {limit}, and was stopped"
+    )]
+    ResourceLimit {
+        /// The limit: live resources.
+        limit: usize,
+    },
     /// The output was larger than allowed.
     #[error("returned {size} bytes of output, over its output limit of {limit} bytes")]
     OutputLimit {

@@ -21,11 +21,16 @@
 //!   blocked in a host call; wasm yields at every epoch tick, so whoever
 //!   awaits a call (that timeout, a signal) can drop it within a tick;
 //! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output, and
-//!   [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log per call.
+//!   [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log per call;
+//! - host resources (not counted as memory): [`host_resources`].
 //!
 //! Layout: `store` builds the world-agnostic host state and the linker part
 //! every world shares; `world::activity` is the `chaos:activity` world, one
-//! user of it; `grant::{fs,net,env}` prepare and apply each kind of grant.
+//! user of it; `grant::{fs,net,env}` prepare and apply each kind of grant;
+//! `grant::lookup` answers guests' name lookups from the network grant,
+//! `grant::http` and `grant::pinned` send `wasi:http` requests to vetted
+//! addresses only, and `grant::ranges` holds the addresses a granted name
+//! may not lead to.
 
 #![deny(missing_docs)]
 
@@ -35,6 +40,7 @@ mod cache;
 mod engine;
 mod error;
 mod grant;
+pub mod host_resources;
 pub mod limiter;
 mod limits;
 mod options;

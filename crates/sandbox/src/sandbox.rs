@@ -30,6 +30,8 @@ pub struct Sandbox {
     pub(crate) memory_slot: Option<usize>,
     pub(crate) activity_linker: Linker<HostState>,
     pub(crate) cache: Arc<ArtifactCache>,
+    /// How `wasi:http` verifies HTTPS servers.
+    pub(crate) tls: Arc<tokio_rustls::rustls::ClientConfig>,
     pub(crate) builtins: Arc<dyn Builtins>,
     pub(crate) compiled: SingleFlight<Component>,
     pub(crate) loaded: SingleFlight<Arc<LoadedComponent>>,

@@ -8,11 +8,16 @@
 use crate::engine::ticks_for;
 use crate::error::CallError;
 use crate::grant::HttpPolicy;
+use crate::grant::PreparedNetGrant;
+use crate::grant::lookup::{self, LookupView};
+use crate::host_resources;
 use crate::limiter::MemoryLimiter;
 use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::output::{GuestLog, Stream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_rustls::rustls::ClientConfig;
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -35,27 +40,35 @@ impl WasiView for HostState {
     }
 }
 
+impl LookupView for HostState {
+    fn lookup_view(&mut self) -> (&mut ResourceTable, &PreparedNetGrant) {
+        (&mut self.table, self.hooks.net())
+    }
+}
+
 impl WasiHttpView for HostState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
     }
 }
 
-/// The imports every world gets: WASI 0.2 and `wasi:http`. What a call may
-/// actually use is decided by its store's WASI context.
+/// The imports every world gets: WASI 0.2 (with the sandbox's own name
+/// lookup, [`lookup`]) and `wasi:http`. What a call may actually use is
+/// decided by its store's WASI context.
 ///
 /// # Errors
 /// When wasmtime refuses the definitions (a version mismatch).
 pub(crate) fn shared_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    lookup::add_to_linker(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     Ok(linker)
 }
 
 /// A store whose WASI context holds only `options.grants`, with the memory
 /// limiter and an epoch deadline (in ticks of `epoch_tick`) for
-/// `options.limits`.
+/// `options.limits`; HTTPS servers are verified with `tls`.
 ///
 /// # Errors
 /// A grant that can no longer be applied.
@@ -63,6 +76,7 @@ pub(crate) fn new_store(
     engine: &Engine,
     options: &CallOptions,
     epoch_tick: Duration,
+    tls: &Arc<ClientConfig>,
 ) -> Result<Store<HostState>, CallError> {
     let log = GuestLog::new(&options.activity, options.limits.log);
     let mut wasi = WasiCtxBuilder::new();
@@ -70,9 +84,9 @@ pub(crate) fn new_store(
     options.grants.apply(&mut wasi)?;
     let state = HostState {
         wasi: wasi.build(),
-        table: ResourceTable::new(),
-        http: WasiHttpCtx::new(),
-        hooks: HttpPolicy::new(options.grants.net().clone()),
+        table: host_resources::resource_table(),
+        http: host_resources::http_ctx(),
+        hooks: HttpPolicy::new(options.grants.net().clone(), tls.clone()),
         limiter: MemoryLimiter::new(options.limits.memory),
         log,
     };
@@ -111,6 +125,9 @@ pub(crate) fn settle<T>(
         Ok(Err(err)) => {
             if let Some(wanted) = store.data().limiter.exceeded {
                 return Err(CallError::MemoryLimit { limit: limits.memory, wanted });
+            }
+            if host_resources::is_table_full(&err) {
+                return Err(CallError::ResourceLimit { limit: host_resources::MAX_LIVE_RESOURCES });
             }
             if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 return Err(CallError::Timeout(limits.timeout));

@@ -11,12 +11,16 @@
 mod env;
 mod fs;
 mod http;
+pub(crate) mod lookup;
 mod net;
+mod pinned;
+mod ranges;
 
 pub use env::PreparedEnvGrant;
 pub use fs::PreparedFsGrant;
 pub(crate) use http::HttpPolicy;
 pub use net::PreparedNetGrant;
+pub(crate) use pinned::tls_config;
 
 use chaos_core::grants::{Grants, Permissions};
 use std::ffi::OsString;
@@ -67,6 +71,27 @@ pub enum GrantError {
         /// The resolver's error.
         reason: String,
     },
+    /// A granted host name resolves only to special addresses (loopback,
+    /// private, link-local, ...) that are not granted themselves.
+    #[error(
+        "granted host `{host}` resolves only to special addresses ({}): a name may not lead to loopback, private or link-local addresses unless the address itself is granted (for example --allow-net={})",
+        .addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        .addrs.first().map(flag_host).unwrap_or_default()
+    )]
+    SpecialAddresses {
+        /// The host name.
+        host: String,
+        /// What it resolved to.
+        addrs: Vec<std::net::IpAddr>,
+    },
+}
+
+/// `ip` as written in `--allow-net` (IPv6 bracketed).
+fn flag_host(ip: &std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    }
 }
 
 /// Every grant of one activity, prepared once per run and applied to each of

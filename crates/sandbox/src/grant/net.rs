@@ -2,13 +2,26 @@
 //!
 //! Grants name hosts (`localhost:8080`, `example.com`, `10.0.0.5:22`). The
 //! socket check sees only IP addresses, so the host resolves granted names
-//! itself, once when the grant is prepared, and allows connections to
-//! exactly those addresses and ports. `wasi:http` is checked by
-//! [`super::HttpPolicy`].
+//! itself, once, when the grant is prepared, and from then on the call uses
+//! exactly those addresses:
+//! - connections (`wasi:sockets` TCP) are allowed to those addresses and the
+//!   granted ports only;
+//! - name lookups (`wasi:sockets/ip-name-lookup`) answer only for granted
+//!   names, from those addresses, and never ask a resolver (see
+//!   [`super::lookup`]): a guest cannot send a DNS query for a name of its
+//!   choosing, so it cannot leak data through DNS;
+//! - `wasi:http` requests go to those addresses (see [`super::HttpPolicy`]).
+//!
+//! A DNS answer for a granted *name* is admitted only if it is a public
+//! address, or the name is `localhost` and the address loopback, or the
+//! address is granted itself as an IP literal (see [`super::ranges`]); an
+//! IP literal grant admits exactly itself. A name that resolves only to
+//! refused addresses fails to prepare, naming them.
 //!
 //! By default nothing is granted: no TCP, no UDP, no name lookups, no HTTP.
 
 use super::GrantError;
+use super::ranges::{is_loopback, is_special};
 use chaos_core::grants::HostPort;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -16,61 +29,146 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::sockets::SocketAddrUse;
 
 /// The network an activity may reach: the granted hosts and the addresses
-/// they resolved to when the grant was prepared.
+/// each resolved to when the grant was prepared.
 #[derive(Debug, Default)]
 pub struct PreparedNetGrant {
-    grants: Vec<HostPort>,
-    /// Resolved addresses, with the port (`None`: any port).
-    addrs: Vec<(IpAddr, Option<u16>)>,
+    hosts: Vec<PreparedHost>,
+}
+
+/// One grant and the addresses it admits (canonical: IPv4-mapped IPv6 as
+/// IPv4).
+#[derive(Debug)]
+struct PreparedHost {
+    grant: HostPort,
+    addrs: Vec<IpAddr>,
+}
+
+/// Why a guest's name lookup was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LookupRefused {
+    /// The activity has no network grant at all.
+    NoGrant,
+    /// The name is not one of the granted hosts.
+    NotGranted,
 }
 
 impl PreparedNetGrant {
-    /// Parses `grants` and resolves their host names on the host.
+    /// Parses `grants` and resolves their host names with the host's
+    /// resolver.
     ///
     /// # Errors
-    /// A grant that is not `host[:port]`, or a host name that does not resolve.
+    /// A grant that is not `host[:port]`, a host name that does not
+    /// resolve, or one that resolves only to special addresses that are not
+    /// granted themselves ([`GrantError::SpecialAddresses`]).
     pub async fn prepare(grants: &[String]) -> Result<Self, GrantError> {
-        let mut prepared = Self::default();
-        for grant in grants {
-            let hp: HostPort = grant.parse().map_err(GrantError::BadHost)?;
-            let ips = resolve(&hp.host)
+        Self::prepare_with(grants, system_resolve).await
+    }
+
+    /// [`Self::prepare`] with the resolver `resolve` (injected by tests).
+    pub(super) async fn prepare_with<F, Fut>(grants: &[String], resolve: F) -> Result<Self, GrantError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = std::io::Result<Vec<IpAddr>>>,
+    {
+        let parsed: Vec<HostPort> =
+            grants.iter().map(|g| g.parse().map_err(GrantError::BadHost)).collect::<Result<_, _>>()?;
+        let literals: Vec<IpAddr> = parsed.iter().filter_map(|hp| literal(&hp.host)).collect();
+        let mut hosts = Vec::with_capacity(parsed.len());
+        for grant in parsed {
+            if let Some(ip) = literal(&grant.host) {
+                hosts.push(PreparedHost { grant, addrs: vec![ip] });
+                continue;
+            }
+            let answers = resolve(grant.host.clone())
                 .await
-                .map_err(|e| GrantError::Unresolved { host: hp.host.clone(), reason: e.to_string() })?;
-            prepared.addrs.extend(ips.into_iter().map(|ip| (ip, hp.port)));
-            prepared.grants.push(hp);
+                .map_err(|e| GrantError::Unresolved { host: grant.host.clone(), reason: e.to_string() })?;
+            let (addrs, refused): (Vec<IpAddr>, Vec<IpAddr>) =
+                answers.into_iter().map(canonical).partition(|ip| admits_answer(&grant.host, *ip, &literals));
+            for ip in &refused {
+                refuse_answer(&grant.host, *ip);
+            }
+            if addrs.is_empty() {
+                if refused.is_empty() {
+                    return Err(GrantError::Unresolved { host: grant.host, reason: "no address".into() });
+                }
+                return Err(GrantError::SpecialAddresses { host: grant.host, addrs: refused });
+            }
+            hosts.push(PreparedHost { grant, addrs });
         }
-        Ok(prepared)
+        Ok(Self { hosts })
     }
 
     /// Whether any network access is granted.
     pub fn is_empty(&self) -> bool {
-        self.grants.is_empty()
+        self.hosts.is_empty()
     }
 
     /// Whether a connection to `addr` is granted: its IP address (IPv4-mapped
-    /// IPv6 compared as IPv4) is one a granted host resolved to, and its port
-    /// is the granted one (or any port was granted).
+    /// IPv6 compared as IPv4) is one a granted host admitted, and its port
+    /// is that grant's port (or the grant has no port).
     pub fn allows_addr(&self, addr: SocketAddr) -> bool {
         let ip = canonical(addr.ip());
-        self.addrs.iter().any(|(allowed, port)| canonical(*allowed) == ip && port.is_none_or(|p| p == addr.port()))
+        self.hosts.iter().any(|h| h.grant.port.is_none_or(|p| p == addr.port()) && h.addrs.contains(&ip))
     }
 
     /// Whether `host:port` is granted by name (or IP literal; IPv6 may be
     /// bracketed).
     pub fn allows_authority(&self, host: &str, port: u16) -> bool {
-        self.grants.iter().any(|g| g.matches(host, port))
+        self.hosts.iter().any(|h| h.grant.matches(host, port))
+    }
+
+    /// The vetted addresses for `host:port`: those admitted for the grants
+    /// naming it, in the order the resolver gave them.
+    pub(crate) fn addresses_of(&self, host: &str, port: u16) -> Vec<SocketAddr> {
+        let mut out: Vec<SocketAddr> = Vec::new();
+        for h in self.hosts.iter().filter(|h| h.grant.matches(host, port)) {
+            for ip in &h.addrs {
+                let addr = SocketAddr::new(*ip, port);
+                if !out.contains(&addr) {
+                    out.push(addr);
+                }
+            }
+        }
+        out
+    }
+
+    /// The answer to a guest's lookup of `name`: an IP literal is its own
+    /// answer; a granted name answers the addresses admitted for it when
+    /// the grant was prepared. No resolver is asked either way; anything
+    /// else is refused.
+    pub(crate) fn lookup(&self, name: &str) -> Result<Vec<IpAddr>, LookupRefused> {
+        if self.is_empty() {
+            return Err(refuse_lookup(name, LookupRefused::NoGrant));
+        }
+        if let Some(ip) = literal(name) {
+            return Ok(vec![ip]);
+        }
+        let name = name.strip_suffix('.').unwrap_or(name);
+        let mut answer: Vec<IpAddr> = Vec::new();
+        for h in self.hosts.iter().filter(|h| h.grant.host.eq_ignore_ascii_case(name)) {
+            for ip in &h.addrs {
+                if !answer.contains(ip) {
+                    answer.push(*ip);
+                }
+            }
+        }
+        if answer.is_empty() {
+            return Err(refuse_lookup(name, LookupRefused::NotGranted));
+        }
+        Ok(answer)
     }
 
     /// Configures `wasi:sockets`: TCP connects to granted addresses only, and
-    /// the implicit bind a connect performs; no UDP, no listening.
+    /// the implicit bind a connect performs; no UDP, no listening. wasmtime's
+    /// own name lookup stays off: the sandbox's replaces it
+    /// ([`super::lookup`]).
     pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder) {
-        let granted = !self.is_empty();
-        wasi.allow_tcp(granted).allow_udp(false).allow_ip_name_lookup(granted);
+        wasi.allow_tcp(!self.is_empty()).allow_udp(false).allow_ip_name_lookup(false);
         let policy = self.clone();
         wasi.socket_addr_check(move |addr, usage| {
             let allowed = policy.allows_socket(addr, usage);
             if !allowed {
-                tracing::debug!("sandbox refused socket use {usage:?} of {addr}");
+                refuse_socket(addr, usage);
             }
             Box::pin(async move { allowed })
         });
@@ -87,12 +185,41 @@ impl PreparedNetGrant {
     }
 }
 
-/// The addresses `host` (a name or an IP literal) resolves to.
-pub(super) async fn resolve(host: &str) -> std::io::Result<Vec<IpAddr>> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![ip]);
+/// The refusal of a socket use (connect, bind, listen, UDP).
+fn refuse_socket(addr: SocketAddr, usage: SocketAddrUse) {
+    tracing::debug!("sandbox refused socket use {usage:?} of {addr}");
+}
+
+/// The refusal of a guest's name lookup.
+fn refuse_lookup(name: &str, why: LookupRefused) -> LookupRefused {
+    match why {
+        LookupRefused::NoGrant => tracing::debug!("sandbox refused name lookup of `{name}`: no network is granted"),
+        LookupRefused::NotGranted => tracing::debug!("sandbox refused name lookup of `{name}`: not a granted host"),
     }
-    Ok(tokio::net::lookup_host((host, 0)).await?.map(|a| a.ip()).collect())
+    why
+}
+
+/// The refusal of one DNS answer for a granted name (a special address).
+fn refuse_answer(host: &str, ip: IpAddr) {
+    tracing::debug!(
+        "sandbox refused address {ip} for granted host `{host}`: a special address (loopback, private, link-local, ...) must be granted itself"
+    );
+}
+
+/// Whether the DNS answer `ip` for the granted name `host` is admitted.
+fn admits_answer(host: &str, ip: IpAddr, literals: &[IpAddr]) -> bool {
+    !is_special(ip) || (host.eq_ignore_ascii_case("localhost") && is_loopback(ip)) || literals.contains(&ip)
+}
+
+/// `host` as an IP address, if it is an IP literal (IPv6 possibly
+/// bracketed), canonical.
+fn literal(host: &str) -> Option<IpAddr> {
+    host.trim_start_matches('[').trim_end_matches(']').parse().ok().map(canonical)
+}
+
+/// The addresses the host's resolver gives for `host`.
+async fn system_resolve(host: String) -> std::io::Result<Vec<IpAddr>> {
+    Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect())
 }
 
 /// IPv4-mapped IPv6 addresses compare as IPv4.
@@ -104,93 +231,4 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn grant(hosts: &[&str]) -> PreparedNetGrant {
-        let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
-        PreparedNetGrant::prepare(&hosts).await.unwrap()
-    }
-
-    fn addr(s: &str) -> SocketAddr {
-        s.parse().unwrap()
-    }
-
-    #[tokio::test]
-    async fn a_granted_address_and_port_is_allowed() {
-        let net = grant(&["10.0.0.5:22"]).await;
-        assert!(net.allows_addr(addr("10.0.0.5:22")));
-    }
-
-    #[tokio::test]
-    async fn another_port_of_a_granted_address_is_refused() {
-        let net = grant(&["10.0.0.5:22"]).await;
-        assert!(!net.allows_addr(addr("10.0.0.5:23")));
-    }
-
-    #[tokio::test]
-    async fn a_grant_without_a_port_allows_every_port() {
-        let net = grant(&["10.0.0.5"]).await;
-        assert!(net.allows_addr(addr("10.0.0.5:1")) && net.allows_addr(addr("10.0.0.5:65535")));
-    }
-
-    #[tokio::test]
-    async fn an_address_not_granted_is_refused() {
-        let net = grant(&["10.0.0.5"]).await;
-        assert!(!net.allows_addr(addr("10.0.0.6:80")));
-    }
-
-    #[tokio::test]
-    async fn an_ipv4_mapped_ipv6_address_matches_its_ipv4_grant() {
-        let net = grant(&["127.0.0.1:80"]).await;
-        assert!(net.allows_addr(addr("[::ffff:127.0.0.1]:80")));
-    }
-
-    #[tokio::test]
-    async fn an_ipv6_grant_matches_its_address() {
-        let net = grant(&["[::1]:8080"]).await;
-        assert!(net.allows_addr(addr("[::1]:8080")));
-        assert!(!net.allows_addr(addr("127.0.0.1:8080")));
-    }
-
-    #[tokio::test]
-    async fn a_host_name_is_resolved_when_prepared() {
-        let net = grant(&["localhost:9"]).await;
-        assert!(net.allows_addr(addr("127.0.0.1:9")) || net.allows_addr(addr("[::1]:9")));
-    }
-
-    #[tokio::test]
-    async fn an_authority_is_allowed_by_name_case_insensitively() {
-        let net = grant(&["localhost:8080"]).await;
-        assert!(net.allows_authority("LocalHost", 8080));
-        assert!(!net.allows_authority("localhost", 8081));
-        assert!(!net.allows_authority("example.com", 8080));
-    }
-
-    #[tokio::test]
-    async fn a_bracketed_ipv6_authority_matches_its_grant() {
-        let net = grant(&["[::1]"]).await;
-        assert!(net.allows_authority("[::1]", 443));
-    }
-
-    #[tokio::test]
-    async fn a_malformed_grant_is_refused_when_prepared() {
-        let err = PreparedNetGrant::prepare(&["http://x/".to_string()]).await.unwrap_err();
-        assert!(matches!(err, GrantError::BadHost(_)), "{err}");
-    }
-
-    #[tokio::test]
-    async fn no_grant_allows_no_socket_use() {
-        let net = PreparedNetGrant::default();
-        assert!(!net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
-        assert!(!net.allows_socket(addr("127.0.0.1:80"), SocketAddrUse::TcpConnect));
-    }
-
-    #[tokio::test]
-    async fn a_net_grant_allows_only_the_implicit_wildcard_bind() {
-        let net = grant(&["127.0.0.1"]).await;
-        assert!(net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
-        assert!(!net.allows_socket(addr("0.0.0.0:8080"), SocketAddrUse::TcpBind));
-        assert!(!net.allows_socket(addr("127.0.0.1:80"), SocketAddrUse::TcpListen));
-    }
-}
+mod tests;

@@ -56,3 +56,9 @@ async fn a_call_whose_memory_limit_exceeds_the_pool_slot_is_refused() {
     let err = sandbox.call(&component, "exists", &json!({"path": "."}), &options).await.unwrap_err();
     assert_eq!(err, CallError::MemoryLimitAboveSlot { limit: 256 << 20, slot: Limits::DEFAULT_MEMORY });
 }
+
+#[test]
+fn an_extra_root_certificate_that_is_not_a_certificate_is_refused() {
+    let err = builder().add_root_certificate(b"not a certificate".to_vec()).build().err();
+    assert!(matches!(err, Some(SandboxError::RootCertificate(_))), "{err:?}");
+}

@@ -7,6 +7,8 @@ use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod net;
+
 /// No arguments.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,4 +131,7 @@ activities! {
     // Filesystem (grant-path race, hard links).
     action "swap_symlink": "Swaps `path` and the symbolic link `link` in a loop until `stop` exists." => fs::swap_symlink,
     action "hard_link": "Tries to hard-link each of `sources` into `dir`." => fs::hard_link,
+    // net: DNS exfiltration and wasi:http resource floods.
+    probe "resolve": "Resolves `name` through wasi:sockets and returns its addresses." => net::resolve,
+    action "http_fields_flood": "Creates wasi:http fields of `value_bytes` bytes and keeps them all, forever." => net::http_fields_flood,
 }

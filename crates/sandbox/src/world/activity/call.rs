@@ -19,7 +19,7 @@ pub(crate) async fn call(
     options: &CallOptions,
 ) -> Result<Value, CallError> {
     let arguments = serde_json::to_string(arguments).expect("JSON values serialize");
-    let mut store = new_store(sandbox.engine(), options, sandbox.epoch_tick())?;
+    let mut store = new_store(sandbox.engine(), options, sandbox.epoch_tick(), &sandbox.tls)?;
     let limits = options.limits;
     let outcome = tokio::time::timeout(limits.timeout, async {
         let instance = component.pre.instantiate_async(&mut store).await?;
@@ -45,7 +45,7 @@ pub(crate) async fn describe(
     pre: &ActivityPre<HostState>,
     options: &CallOptions,
 ) -> Result<Vec<ActivityInfo>, CallError> {
-    let mut store = new_store(sandbox.engine(), options, sandbox.epoch_tick())?;
+    let mut store = new_store(sandbox.engine(), options, sandbox.epoch_tick(), &sandbox.tls)?;
     let outcome = tokio::time::timeout(options.limits.timeout, async {
         let instance = pre.instantiate_async(&mut store).await?;
         instance.chaos_activity_activities().call_describe(&mut store).await
