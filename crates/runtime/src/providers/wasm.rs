@@ -42,7 +42,7 @@ impl WasmCall {
             Ok(timeout) => {
                 limits.timeout = timeout;
                 sandbox
-                    .load(&declared.source)
+                    .load_pinned(&declared.source, declared.sha256.as_ref())
                     .await
                     .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")))
             }

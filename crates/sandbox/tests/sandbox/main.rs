@@ -4,6 +4,7 @@ mod builder;
 mod cache;
 mod grants;
 mod load;
+mod pinning;
 
 use chaos_core::experiment::ComponentRef;
 use chaos_core::grants::Grants;
