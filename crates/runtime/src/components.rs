@@ -43,7 +43,8 @@ pub async fn check_components(
     for activity in experiment.all_activities() {
         let Provider::Wasm(wasm) = &activity.provider else { continue };
         let fail = |m: String| ValidationError::at(&activity.name, m);
-        let component = sandbox.load_pinned(&wasm.source, wasm.sha256.as_ref()).await.map_err(|e| fail(format!("{e:#}")))?;
+        let component =
+            sandbox.load_pinned(&wasm.source, wasm.sha256.as_ref()).await.map_err(|e| fail(format!("{e:#}")))?;
         let declared = component.require(&wasm.func).map_err(|e| fail(e.to_string()))?;
         if activity.kind == ActivityKind::Probe && declared.kind == ActivityKind::Action {
             return Err(fail(format!(

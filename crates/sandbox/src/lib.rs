@@ -31,12 +31,14 @@
 mod builder;
 mod builtins;
 mod cache;
+mod denials;
 mod engine;
 mod error;
 mod grant;
 pub mod limiter;
 mod limits;
 mod options;
+mod outcome;
 mod output;
 pub mod pool;
 mod sandbox;
@@ -46,10 +48,12 @@ mod world;
 
 pub use builder::{SandboxBuilder, SandboxError};
 pub use builtins::{Builtins, NoBuiltins, read_component};
+pub use denials::DenialLog;
 pub use error::{CallError, LoadError};
 pub use grant::{GrantError, PreparedEnvGrant, PreparedFsGrant, PreparedGrants, PreparedNetGrant};
 pub use limits::Limits;
 pub use options::CallOptions;
+pub use outcome::CallOutcome;
 pub use sandbox::Sandbox;
 pub use version::WASMTIME_VERSION;
 pub use world::activity::{ActivityInfo, ActivityMismatch, LoadedComponent};

@@ -5,6 +5,7 @@ use crate::cache::ArtifactCache;
 use crate::error::{CallError, LoadError};
 use crate::limits::Limits;
 use crate::options::CallOptions;
+use crate::outcome::CallOutcome;
 use crate::store::HostState;
 use crate::world::activity::{self, LoadedComponent};
 use chaos_core::experiment::{ComponentRef, Sha256Digest};
@@ -174,7 +175,8 @@ impl Sandbox {
     }
 
     /// Runs activity `func` of `component` with `arguments` (a JSON object)
-    /// under `options`' grants and limits.
+    /// under `options`' grants and limits. What the host refused it on the
+    /// way is dropped: [`Sandbox::call_audited`] returns it.
     ///
     /// # Errors
     /// A [`CallError`] that says why: the activity's own error, a limit, a
@@ -186,10 +188,26 @@ impl Sandbox {
         arguments: &serde_json::Value,
         options: &CallOptions,
     ) -> Result<serde_json::Value, CallError> {
+        self.call_audited(component, func, arguments, options).await.result
+    }
+
+    /// [`Sandbox::call`], returning with its result every denial recorded
+    /// during the call: each socket use and `wasi:http` request the grants
+    /// refused, and the activity's own `capability-denied` error (see
+    /// [`CallOutcome`]). This is what a runner that keeps an audit trail
+    /// calls.
+    pub async fn call_audited(
+        &self,
+        component: &LoadedComponent,
+        func: &str,
+        arguments: &serde_json::Value,
+        options: &CallOptions,
+    ) -> CallOutcome {
         if let Some(slot) = self.memory_slot
             && options.limits.memory > slot
         {
-            return Err(CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot });
+            let error = CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot };
+            return CallOutcome { result: Err(error), denials: Default::default() };
         }
         activity::call::call(self, component, func, arguments, options).await
     }

@@ -5,6 +5,7 @@
 //! Python provider or a control world) adds its own imports to a clone of
 //! the shared linker and calls its exports on a store built here.
 
+use crate::denials::DenialLog;
 use crate::engine::ticks_for;
 use crate::error::CallError;
 use crate::grant::HttpPolicy;
@@ -27,6 +28,8 @@ pub(crate) struct HostState {
     hooks: HttpPolicy,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) log: GuestLog,
+    /// What the grant checks refused during the call.
+    pub(crate) denials: DenialLog,
 }
 
 impl WasiView for HostState {
@@ -67,14 +70,16 @@ pub(crate) fn new_store(
     let log = GuestLog::new(&options.activity, options.limits.log);
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(log.stream(Stream::Stdout)).stderr(log.stream(Stream::Stderr));
-    options.grants.apply(&mut wasi)?;
+    let denials = DenialLog::new();
+    options.grants.apply(&mut wasi, &denials)?;
     let state = HostState {
         wasi: wasi.build(),
         table: ResourceTable::new(),
         http: WasiHttpCtx::new(),
-        hooks: HttpPolicy::new(options.grants.net().clone()),
+        hooks: HttpPolicy::new(options.grants.net().clone(), denials.clone()),
         limiter: MemoryLimiter::new(options.limits.memory),
         log,
+        denials,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);

@@ -161,7 +161,10 @@ mod tests {
         denials.omitted = 2;
         r.record_denials(denials);
         let value = serde_json::to_value(&r).unwrap();
-        assert_eq!(value["denials"], json!([{"capability": "net", "target": "evil.test:443", "detail": "not granted"}]));
+        assert_eq!(
+            value["denials"],
+            json!([{"capability": "net", "target": "evil.test:443", "detail": "not granted"}])
+        );
         assert_eq!(value["denials_omitted"], 2);
         let read: RunRecord = serde_json::from_value(value).unwrap();
         assert_eq!((read.denials, read.denials_omitted), (r.denials, r.denials_omitted));

@@ -12,9 +12,11 @@ mod http;
 mod process;
 mod wasm;
 
+use crate::audit::Audit;
 use chaos_core::experiment::{Activity, Provider as Declared};
 use chaos_core::grants::{Grants, Permissions};
 use chaos_core::host_env::HostEnv;
+use chaos_core::journal::Denial;
 use chaos_core::substitution::Mapping;
 use chaos_sandbox::{Limits, Sandbox};
 use serde_json::Value;
@@ -93,6 +95,9 @@ pub struct Call<'a> {
     /// Whether the activity has a tolerance (quiets the reference's warnings
     /// about error statuses).
     pub has_tolerance: bool,
+    /// Where the provider records what it (or the sandbox) refused the
+    /// activity during this call.
+    pub audit: &'a Audit,
 }
 
 /// What the grants of an activity are, once its values are known.
@@ -215,11 +220,25 @@ impl Provider for Unresolved {
 
 /// Refuses a call whose requests the operator does not allow: the one grant
 /// check, called once per run by the plan and again, cheaply, per call.
+/// Each request refused is recorded in `audit`.
 ///
 /// # Errors
 /// The first missing grant, as "activity 'x' needs ...: allow it with ...".
-pub fn check_grants(permissions: &Permissions, name: &str, grants: &Grants) -> Result<(), ActivityFailed> {
-    match permissions.missing([(name, grants)]).into_iter().next() {
+pub fn check_grants(
+    permissions: &Permissions,
+    name: &str,
+    grants: &Grants,
+    audit: &Audit,
+) -> Result<(), ActivityFailed> {
+    let missing = permissions.missing([(name, grants)]);
+    for refused in &missing {
+        audit.record(Denial::new(
+            refused.capability.flag().trim_start_matches("--allow-"),
+            refused.value.clone(),
+            refused.to_string(),
+        ));
+    }
+    match missing.into_iter().next() {
         Some(missing) => Err(ActivityFailed::new(missing.to_string())),
         None => Ok(()),
     }

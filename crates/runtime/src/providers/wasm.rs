@@ -91,7 +91,9 @@ impl Provider for WasmCall {
                 }
             };
             let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value);
-            self.sandbox.call(component, &self.declared.func, &arguments, options).await.map_err(fail)
+            let outcome = self.sandbox.call_audited(component, &self.declared.func, &arguments, options).await;
+            call.audit.record_all(outcome.denials);
+            outcome.result.map_err(fail)
         })
     }
 }

@@ -8,6 +8,7 @@
 //! HTTPS requests are not pinned (the default sender resolves again).
 
 use super::net::{PreparedNetGrant, resolve};
+use crate::denials::DenialLog;
 use http::uri::{Authority, Scheme, Uri};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,12 +17,13 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 /// `wasi:http` hooks that enforce a [`PreparedNetGrant`].
 pub struct HttpPolicy {
     net: Arc<PreparedNetGrant>,
+    denials: DenialLog,
 }
 
 impl HttpPolicy {
-    /// Hooks for `net`.
-    pub fn new(net: Arc<PreparedNetGrant>) -> Self {
-        Self { net }
+    /// Hooks for `net`, recording each refused request in `denials`.
+    pub fn new(net: Arc<PreparedNetGrant>, denials: DenialLog) -> Self {
+        Self { net, denials }
     }
 }
 
@@ -42,7 +44,7 @@ impl WasiHttpHooks for HttpPolicy {
         fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> ResponseFuture {
         drop(fut);
-        let net = self.net.clone();
+        let (net, denials) = (self.net.clone(), self.denials.clone());
         Box::new(async move {
             use http_body_util::BodyExt;
             let uri = request.uri().clone();
@@ -51,6 +53,7 @@ impl WasiHttpHooks for HttpPolicy {
             let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
             if !net.allows_authority(&host, port) {
                 tracing::debug!("sandbox refused HTTP request to {host}:{port}");
+                denials.record("net", format!("{host}:{port}"), "wasi:http request to a host and port not granted");
                 return Err(HttpError::HttpRequestDenied);
             }
             let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -59,6 +62,11 @@ impl WasiHttpHooks for HttpPolicy {
                 resolved.into_iter().map(|ip| SocketAddr::new(ip, port)).filter(|a| net.allows_addr(*a)).collect();
             let Some(first) = vetted.first() else {
                 tracing::debug!("sandbox refused HTTP request to {host}:{port}: it resolved to no granted address");
+                denials.record(
+                    "net",
+                    format!("{host}:{port}"),
+                    "wasi:http request: the host resolved to no granted address",
+                );
                 return Err(HttpError::HttpRequestDenied);
             };
             if !tls {

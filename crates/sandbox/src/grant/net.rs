@@ -9,6 +9,7 @@
 //! By default nothing is granted: no TCP, no UDP, no name lookups, no HTTP.
 
 use super::GrantError;
+use crate::denials::DenialLog;
 use chaos_core::grants::HostPort;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -62,15 +63,19 @@ impl PreparedNetGrant {
     }
 
     /// Configures `wasi:sockets`: TCP connects to granted addresses only, and
-    /// the implicit bind a connect performs; no UDP, no listening.
-    pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder) {
+    /// the implicit bind a connect performs; no UDP, no listening. Each
+    /// refused address is recorded in `denials`. TCP sockets can be created
+    /// without a grant (the address check then refuses every use), so that
+    /// what a guest tried to reach is known and recorded.
+    pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder, denials: DenialLog) {
         let granted = !self.is_empty();
-        wasi.allow_tcp(granted).allow_udp(false).allow_ip_name_lookup(granted);
+        wasi.allow_tcp(true).allow_udp(false).allow_ip_name_lookup(granted);
         let policy = self.clone();
         wasi.socket_addr_check(move |addr, usage| {
             let allowed = policy.allows_socket(addr, usage);
             if !allowed {
                 tracing::debug!("sandbox refused socket use {usage:?} of {addr}");
+                denials.record("net", addr.to_string(), format!("socket use {usage:?} is not granted"));
             }
             Box::pin(async move { allowed })
         });
@@ -80,8 +85,10 @@ impl PreparedNetGrant {
     fn allows_socket(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
         match usage {
             SocketAddrUse::TcpConnect => self.allows_addr(addr),
-            // A connect first binds the wildcard address implicitly.
-            SocketAddrUse::TcpBind => !self.is_empty() && addr.ip().is_unspecified() && addr.port() == 0,
+            // A connect first binds the wildcard address implicitly; allowed
+            // without a grant too, so that the connect's own check sees (and
+            // records) the address the guest tried. Listening stays refused.
+            SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
             _ => false,
         }
     }
@@ -180,10 +187,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn no_grant_allows_no_socket_use() {
+    async fn no_grant_allows_no_connection_and_no_listening() {
         let net = PreparedNetGrant::default();
-        assert!(!net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
         assert!(!net.allows_socket(addr("127.0.0.1:80"), SocketAddrUse::TcpConnect));
+        assert!(!net.allows_socket(addr("0.0.0.0:8080"), SocketAddrUse::TcpBind));
+        assert!(!net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpListen));
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod builder;
 mod cache;
+mod denials;
 mod grants;
 mod load;
 mod pinning;
