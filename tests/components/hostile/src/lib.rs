@@ -1,6 +1,8 @@
 //! A component that misbehaves on purpose, for the end-to-end tests of the
 //! sandbox's limits and grants.
 
+mod audit;
+
 use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,4 +126,7 @@ activities! {
     probe "env_count": "Returns how many environment variables it sees." => env_count,
     probe "echo": "Returns `value`." => echo,
     action "fail": "Returns an error." => fail,
+    // audit
+    probe "connect_many": "Tries TCP connections to `count` ports from `host`:`port`; returns how many connected." => audit::connect_many,
+    probe "deny_self": "Fails with capability-denied and `message`." => audit::deny_self,
 }
