@@ -77,7 +77,8 @@ fn an_activitys_own_capability_denied_is_recorded_and_logged_escaped() {
 #[test]
 fn an_http_provider_redirect_to_an_ungranted_host_is_recorded() {
     let s = Scenario::new();
-    let server = CaptureServer::start(CaptureServer::respond("302 Found", &[("location", "http://evil.test:8081/")], ""));
+    let server =
+        CaptureServer::start(CaptureServer::respond("302 Found", &[("location", "http://evil.test:8081/")], ""));
     let url = format!("http://127.0.0.1:{}/", server.port);
     let get = probe("get", json!({"type": "http", "url": url}));
     let grant = format!("--allow-net=127.0.0.1:{}", server.port);

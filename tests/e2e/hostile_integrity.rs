@@ -120,3 +120,19 @@ fn a_sha256_that_is_not_a_digest_is_refused_by_validation() {
     assert_eq!(o.code, 1, "{}", o.log);
     assert!(o.log.contains("invalid sha256"), "{}", o.log);
 }
+
+#[test]
+fn a_remote_experiment_pins_its_local_component_files_the_same_way() {
+    use crate::support::CaptureServer;
+    let s = Scenario::new();
+    place(&s, hostile());
+    let (_, pinned) = discover(&s);
+    place(&s, test_artifacts::GREETER_COMPONENT);
+    let doc = serde_json::to_string(&echo_through_file(Some(&pinned))).unwrap();
+    let server = CaptureServer::start(CaptureServer::respond("200 OK", &[("content-type", "application/json")], &doc));
+    let url = format!("http://127.0.0.1:{}/experiment.json", server.port);
+    let o = s.chaos(&["run", &url]);
+    assert_eq!(o.code, 1, "{}", o.log);
+    assert!(o.journal.is_none(), "nothing ran");
+    assert!(o.log.contains(&pinned) && o.log.contains("pinned-echo"), "{}", o.log);
+}
