@@ -136,3 +136,26 @@ fn a_remote_experiment_pins_its_local_component_files_the_same_way() {
     assert!(o.journal.is_none(), "nothing ran");
     assert!(o.log.contains(&pinned) && o.log.contains("pinned-echo"), "{}", o.log);
 }
+
+#[test]
+fn init_pins_a_discovered_component_file_so_the_experiment_runs_with_require_pinned() {
+    let s = Scenario::new();
+    place(&s, hostile());
+    let (_, digest) = discover(&s);
+    let o = s.chaos(&["init", "--title", "t", "--method", "echo"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(s.path("experiment.json")).unwrap()).unwrap();
+    assert_eq!(doc["method"][0]["provider"]["sha256"], digest.as_str());
+    let o = s.chaos(&["run", "experiment.json", "--require-pinned"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+}
+
+#[test]
+fn init_does_not_pin_a_builtin() {
+    let s = Scenario::new();
+    assert_eq!(s.chaos(&["discover", "builtin:fs"]).code, 0);
+    let o = s.chaos(&["init", "--title", "t", "--method", "exists", "--arg", "exists.path=."]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(s.path("experiment.json")).unwrap()).unwrap();
+    assert!(doc["method"][0]["provider"].get("sha256").is_none(), "{doc:#}");
+}

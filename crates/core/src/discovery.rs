@@ -86,6 +86,11 @@ pub struct DiscoveredActivity {
     /// The component again, under Chaos Toolkit's key.
     #[serde(rename = "mod", default)]
     pub mod_: String,
+    /// The SHA-256 of the component, from its extension (not written per
+    /// activity): filled by [`crate::scaffold::offers`] so that a scaffolded
+    /// experiment pins a component file.
+    #[serde(skip)]
+    pub sha256: Option<String>,
 }
 
 impl DiscoveredActivity {
@@ -99,6 +104,7 @@ impl DiscoveredActivity {
             module: component.into(),
             func: name.into(),
             mod_: component.into(),
+            sha256: None,
         }
     }
 }
