@@ -84,3 +84,42 @@ async fn without_validation_a_pin_mismatch_still_refuses_to_run_the_activity() {
     assert!(message.contains("activity 'pinned'") && message.contains(WRONG), "{message}");
     assert_eq!(record.output, Value::Null);
 }
+
+/// Collects the denials a run announces.
+#[derive(Default)]
+struct Announced(std::sync::Mutex<Vec<(String, Denial)>>);
+
+impl chaos_runtime::runner::RunEvents for Announced {
+    fn activity_denied(
+        &self,
+        _: chaos_runtime::runner::ActivityPhase,
+        activity: &chaos_core::experiment::Activity,
+        denial: &Denial,
+    ) {
+        self.0.lock().unwrap().push((activity.name.clone(), denial.clone()));
+    }
+}
+
+#[tokio::test]
+async fn listeners_hear_each_denial_with_its_activity() {
+    let env = TestEnvironment::new();
+    let dir = env.path(".");
+    let file = dir.join("experiment.json");
+    let doc = experiment(json!([connect("127.0.0.2", 9, json!(["127.0.0.1:1"]))]));
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let mut builder = chaos_sandbox::SandboxBuilder::new();
+    builder.builtins(chaos_runtime::EmbeddedBuiltins);
+    let announced = std::sync::Arc::new(Announced::default());
+    let session = chaos_runtime::Session::builder()
+        .sandbox(builder.build().unwrap())
+        .permissions(chaos_core::grants::Permissions::allow_all(&dir))
+        .base_dir(&dir)
+        .listener(announced.clone())
+        .build()
+        .unwrap();
+    let prepared = session.prepare(&file.to_string_lossy()).await.unwrap();
+    session.run(prepared).await.unwrap();
+    let heard = announced.0.lock().unwrap().clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!((heard[0].0.as_str(), heard[0].1.target.as_str()), ("connect", "127.0.0.2:9"));
+}

@@ -243,3 +243,27 @@ pub fn check_grants(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_the_operator_did_not_allow_is_refused_and_recorded_as_a_denial() {
+        let audit = Audit::new("get");
+        let grants = Grants { net: vec!["evil.test:443".into()], ..Grants::default() };
+        let refused = check_grants(&Permissions::deny_all("/"), "get", &grants, &audit).unwrap_err();
+        let denials = audit.take();
+        assert_eq!(denials.kept.len(), 1);
+        assert_eq!((denials.kept[0].capability.as_str(), denials.kept[0].target.as_str()), ("net", "evil.test:443"));
+        assert_eq!(denials.kept[0].detail, refused.message);
+    }
+
+    #[test]
+    fn an_allowed_request_records_nothing() {
+        let audit = Audit::new("get");
+        let grants = Grants { net: vec!["example.com:443".into()], ..Grants::default() };
+        assert!(check_grants(&Permissions::allow_all("/"), "get", &grants, &audit).is_ok());
+        assert!(audit.take().is_empty());
+    }
+}
