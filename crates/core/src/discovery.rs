@@ -56,6 +56,11 @@ pub struct Extension {
     /// Its activities.
     #[serde(default)]
     pub activities: Vec<DiscoveredActivity>,
+    /// The SHA-256 of the component's bytes (lower-case hex): the value to
+    /// pin it with, `"sha256": "..."` in a wasm provider. Absent in
+    /// discovery files written before pinning existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// One activity a component provides.
@@ -81,6 +86,11 @@ pub struct DiscoveredActivity {
     /// The component again, under Chaos Toolkit's key.
     #[serde(rename = "mod", default)]
     pub mod_: String,
+    /// The SHA-256 of the component, from its extension (not written per
+    /// activity): filled by [`crate::scaffold::offers`] so that a scaffolded
+    /// experiment pins a component file.
+    #[serde(skip)]
+    pub sha256: Option<String>,
 }
 
 impl DiscoveredActivity {
@@ -94,6 +104,7 @@ impl DiscoveredActivity {
             module: component.into(),
             func: name.into(),
             mod_: component.into(),
+            sha256: None,
         }
     }
 }
@@ -130,9 +141,20 @@ impl Discovery {
             chaos_wasm_version: Some(version.into()),
             target: component.into(),
             platform: system_info.then(Platform::current),
-            extensions: vec![Extension { name: component.into(), version: version.into(), activities }],
+            extensions: vec![Extension { name: component.into(), version: version.into(), activities, sha256: None }],
             extra: Map::new(),
         }
+    }
+
+    /// The discovery with `sha256`, the digest of the component's bytes,
+    /// recorded on its extension (the value to pin the component with).
+    #[must_use]
+    pub fn with_sha256(mut self, sha256: impl Into<String>) -> Self {
+        let sha256 = sha256.into();
+        for extension in &mut self.extensions {
+            extension.sha256 = Some(sha256.clone());
+        }
+        self
     }
 
     /// Every activity of every extension.
@@ -175,6 +197,15 @@ mod tests {
             json!({"type": "probe", "name": "exists", "doc": "d", "arguments": {"type": "object"},
                    "module": "builtin:fs", "func": "exists", "mod": "builtin:fs"})
         );
+    }
+
+    #[test]
+    fn a_discovery_records_the_digest_to_pin_on_its_extension() {
+        let digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let value = serde_json::to_value(Discovery::of("a.wasm", vec![exists()], false).with_sha256(digest)).unwrap();
+        assert_eq!(value["extensions"][0]["sha256"], digest);
+        let unpinned = serde_json::to_value(Discovery::of("a.wasm", vec![exists()], false)).unwrap();
+        assert!(unpinned["extensions"][0].get("sha256").is_none());
     }
 
     #[test]

@@ -15,12 +15,19 @@ pub type Offer = DiscoveredActivity;
 #[error("the discovery file lists no activities")]
 pub struct NoActivities;
 
-/// The activities a discovery file offers.
+/// The activities a discovery file offers, each with its component's
+/// digest when the discovery recorded one.
 ///
 /// # Errors
 /// When it lists none.
 pub fn offers(discovery: &Discovery) -> Result<Vec<Offer>, NoActivities> {
-    let out: Vec<Offer> = discovery.activities().cloned().collect();
+    let out: Vec<Offer> = discovery
+        .extensions
+        .iter()
+        .flat_map(|extension| {
+            extension.activities.iter().map(|activity| Offer { sha256: extension.sha256.clone(), ..activity.clone() })
+        })
+        .collect();
     if out.is_empty() {
         return Err(NoActivities);
     }
@@ -85,6 +92,11 @@ pub fn experiment(
             json!({"type": "wasm", "module": c.offer.module, "func": c.offer.func, "arguments": c.arguments});
         if !c.grants.is_empty() {
             provider["grants"] = Value::Object(c.grants.clone());
+        }
+        // A component file is pinned to the bytes discovered; a built-in is
+        // part of the binary, and pinning it would break on every upgrade.
+        if let Some(sha256) = c.offer.sha256.as_ref().filter(|_| !c.offer.module.starts_with("builtin:")) {
+            provider["sha256"] = json!(sha256);
         }
         let mut a = json!({"type": kind, "name": name, "provider": provider});
         if let Some(t) = &c.tolerance {

@@ -15,7 +15,8 @@ use chaos_core::tolerance::Tolerance;
 use chaos_core::validation::ValidationError;
 use chaos_sandbox::Sandbox;
 
-/// Loads every wasm component of `experiment` and checks each activity's
+/// Loads every wasm component of `experiment` (refusing one whose bytes
+/// differ from its `sha256` pin) and checks each activity's
 /// `func`, its kind, and its arguments (substituted with `mapping`, the
 /// configuration; not for probes used as tolerances, which receive `value`
 /// at run time, nor for arguments naming a `withheld` key: an env entry
@@ -42,7 +43,8 @@ pub async fn check_components(
     for activity in experiment.all_activities() {
         let Provider::Wasm(wasm) = &activity.provider else { continue };
         let fail = |m: String| ValidationError::at(&activity.name, m);
-        let component = sandbox.load(&wasm.source).await.map_err(|e| fail(format!("{e:#}")))?;
+        let component =
+            sandbox.load_pinned(&wasm.source, wasm.sha256.as_ref()).await.map_err(|e| fail(format!("{e:#}")))?;
         let declared = component.require(&wasm.func).map_err(|e| fail(e.to_string()))?;
         if activity.kind == ActivityKind::Probe && declared.kind == ActivityKind::Action {
             return Err(fail(format!(

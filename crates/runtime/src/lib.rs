@@ -13,6 +13,7 @@
 //! it and holds no orchestration of its own.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod components;
 pub mod plan;
 pub mod prepare;

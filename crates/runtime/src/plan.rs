@@ -9,6 +9,7 @@
 //! [`CheckedPlan::check_configured`] checks those once the configuration
 //! is computed, still before the first hypothesis probe.
 
+use crate::audit::Audit;
 use crate::providers::{Call, CallFuture, Provider, ProviderFactory, Requested};
 use chaos_core::env_entries::EnvRequest;
 use chaos_core::experiment::{Activity, Experiment};
@@ -33,13 +34,29 @@ pub struct PlannedActivity {
 
 impl PlannedActivity {
     /// Calls the activity's provider with `mapping`, and `value` as the
-    /// `value` argument of a probe used as a tolerance.
+    /// `value` argument of a probe used as a tolerance. Denials are logged
+    /// and not kept: [`PlannedActivity::call_audited`] keeps them.
     pub fn call<'a>(&'a self, mapping: &'a Mapping, value: Option<&'a Value>) -> CallFuture<'a> {
+        Box::pin(async move {
+            let audit = Audit::new(&self.activity.name);
+            self.call_audited(mapping, value, &audit).await
+        })
+    }
+
+    /// [`PlannedActivity::call`], recording each denial in `audit` (for the
+    /// activity's run record).
+    pub fn call_audited<'a>(
+        &'a self,
+        mapping: &'a Mapping,
+        value: Option<&'a Value>,
+        audit: &'a Audit,
+    ) -> CallFuture<'a> {
         self.provider.call(Call {
             name: &self.activity.name,
             mapping,
             value,
             has_tolerance: self.activity.document.get("tolerance").is_some(),
+            audit,
         })
     }
 }

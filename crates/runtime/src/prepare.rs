@@ -51,6 +51,9 @@ pub struct PrepareOptions {
     /// What env entries may read: `None` (what `chaos validate` uses) reads
     /// no variable.
     pub env_permissions: Option<Permissions>,
+    /// `--require-pinned`: refuse, before anything runs, an experiment with
+    /// a component file that has no `sha256` pin.
+    pub require_pinned: bool,
 }
 
 /// Why an experiment cannot run.
@@ -73,6 +76,9 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     tracing::info!("Validating the experiment's syntax");
     let mode = if options.no_validation { validation::Mode::Lenient } else { validation::Mode::Strict };
     let experiment = validation::validate_with(&loaded.document, &loaded.base_dir, &options.vars, mode)?;
+    if options.require_pinned {
+        validation::require_pinned(&experiment)?;
+    }
     let env_requests = env_entries::requests(
         &experiment.configuration,
         &options.vars.configuration,

@@ -196,6 +196,15 @@ impl SessionBuilder {
         self
     }
 
+    /// `--require-pinned`: refuse, before anything runs, an experiment
+    /// with a component file that has no `sha256` pin (built-ins need
+    /// none). By default unpinned components run (a pin, when given, is
+    /// always checked).
+    pub fn require_pinned(mut self, require: bool) -> Self {
+        self.prepare.require_pinned = require;
+        self
+    }
+
     /// Do not verify TLS certificates, when loading the experiment and in
     /// http providers (`--no-verify-tls`). By default they are verified.
     pub fn no_verify_tls(mut self, no_verify: bool) -> Self {

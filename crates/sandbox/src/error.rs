@@ -43,6 +43,18 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// The component's bytes do not have the digest the experiment pins:
+    /// it was changed (or swapped) since the pin was written, and is
+    /// neither compiled nor loaded.
+    #[error("{component} has SHA-256 {actual}, but its pin is {expected}: refusing to load a component that changed")]
+    DigestMismatch {
+        /// The component.
+        component: ComponentRef,
+        /// The pinned digest.
+        expected: String,
+        /// The digest of the bytes read.
+        actual: String,
+    },
     /// Compilation stopped without a result (its thread panicked or the
     /// runtime is shutting down).
     #[error("compiling {component} stopped: {reason}")]

@@ -37,6 +37,7 @@
 mod builder;
 mod builtins;
 mod cache;
+mod denials;
 mod engine;
 mod error;
 mod grant;
@@ -44,6 +45,7 @@ pub mod host_resources;
 pub mod limiter;
 mod limits;
 mod options;
+mod outcome;
 mod output;
 pub mod pool;
 mod sandbox;
@@ -53,10 +55,12 @@ mod world;
 
 pub use builder::{SandboxBuilder, SandboxError};
 pub use builtins::{Builtins, NoBuiltins, read_component};
+pub use denials::DenialLog;
 pub use error::{CallError, LoadError};
 pub use grant::{GrantError, PreparedEnvGrant, PreparedFsGrant, PreparedGrants, PreparedNetGrant};
 pub use limits::Limits;
 pub use options::CallOptions;
+pub use outcome::CallOutcome;
 pub use sandbox::Sandbox;
 pub use version::WASMTIME_VERSION;
 pub use world::activity::{ActivityInfo, ActivityMismatch, LoadedComponent};

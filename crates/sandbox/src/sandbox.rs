@@ -5,9 +5,11 @@ use crate::cache::ArtifactCache;
 use crate::error::{CallError, LoadError};
 use crate::limits::Limits;
 use crate::options::CallOptions;
+use crate::outcome::CallOutcome;
 use crate::store::HostState;
 use crate::world::activity::{self, LoadedComponent};
-use chaos_core::experiment::ComponentRef;
+use chaos_core::experiment::{ComponentRef, Sha256Digest};
+use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,7 +35,8 @@ pub struct Sandbox {
     /// How `wasi:http` verifies HTTPS servers.
     pub(crate) tls: Arc<tokio_rustls::rustls::ClientConfig>,
     pub(crate) builtins: Arc<dyn Builtins>,
-    pub(crate) compiled: SingleFlight<Component>,
+    /// Each compiled component with the SHA-256 of the bytes compiled.
+    pub(crate) compiled: SingleFlight<(Component, String)>,
     pub(crate) loaded: SingleFlight<Arc<LoadedComponent>>,
 }
 
@@ -80,11 +83,30 @@ impl Sandbox {
     /// [`LoadError::UnknownBuiltin`], [`LoadError::Read`],
     /// [`LoadError::Invalid`], or [`LoadError::Interrupted`].
     pub async fn compile(&self, source: &ComponentRef) -> Result<Component, LoadError> {
+        self.compile_pinned(source, None).await
+    }
+
+    /// [`Sandbox::compile`], refusing a component whose bytes do not have
+    /// the SHA-256 `pin`. The digest is of the very bytes compiled (read
+    /// once, hashed, then compiled), so a file swapped between the check
+    /// and the compilation cannot slip through; a component compiled
+    /// earlier in this process is compared by the digest of the bytes it
+    /// was compiled from.
+    ///
+    /// # Errors
+    /// What [`Sandbox::compile`] returns, or [`LoadError::DigestMismatch`]
+    /// (nothing is compiled then).
+    pub async fn compile_pinned(
+        &self,
+        source: &ComponentRef,
+        pin: Option<&Sha256Digest>,
+    ) -> Result<Component, LoadError> {
         let cell = slot(&self.compiled, source);
-        let compiled = cell
+        let (compiled, digest) = cell
             .get_or_try_init(|| {
                 let (engine, cache, builtins, source) =
                     (self.engine.clone(), self.cache.clone(), self.builtins.clone(), source.clone());
+                let pin = pin.cloned();
                 async move {
                     let interrupted = |e: tokio::task::JoinError| LoadError::Interrupted {
                         component: source.clone(),
@@ -92,17 +114,33 @@ impl Sandbox {
                     };
                     let task_source = source.clone();
                     tokio::task::spawn_blocking(move || {
-                        let (bytes, digest) = read_component(builtins.as_ref(), &task_source)?;
-                        cache
-                            .load_or_compile(&engine, &bytes, digest)
-                            .map_err(|e| LoadError::Invalid { component: task_source, reason: format!("{e:#}") })
+                        let (bytes, known) = read_component(builtins.as_ref(), &task_source)?;
+                        let digest = known.map_or_else(|| format!("{:x}", Sha256::digest(&bytes)), str::to_string);
+                        check_pin(&task_source, pin.as_ref(), &digest)?;
+                        let component = cache
+                            .load_or_compile(&engine, &bytes, Some(&digest))
+                            .map_err(|e| LoadError::Invalid { component: task_source, reason: format!("{e:#}") })?;
+                        Ok((component, digest))
                     })
                     .await
                     .map_err(interrupted)?
                 }
             })
             .await?;
+        check_pin(source, pin, digest)?;
         Ok(compiled.clone())
+    }
+
+    /// The SHA-256 (lower-case hex) of the bytes this sandbox compiled for
+    /// `source`, compiling it now if it has not yet: the value a `sha256`
+    /// pin of `source` must have.
+    ///
+    /// # Errors
+    /// What [`Sandbox::compile`] returns.
+    pub async fn sha256(&self, source: &ComponentRef) -> Result<String, LoadError> {
+        self.compile(source).await?;
+        let cell = slot(&self.compiled, source);
+        Ok(cell.get().map(|(_, digest)| digest.clone()).unwrap_or_default())
     }
 
     /// Loads the activity component at `source`: compiles it (see
@@ -114,10 +152,24 @@ impl Sandbox {
     /// it does not export the `chaos:activity` world or fails while
     /// describing itself.
     pub async fn load(&self, source: &ComponentRef) -> Result<Arc<LoadedComponent>, LoadError> {
+        self.load_pinned(source, None).await
+    }
+
+    /// [`Sandbox::load`], refusing a component whose bytes do not have the
+    /// SHA-256 `pin` before it is compiled or instantiated (see
+    /// [`Sandbox::compile_pinned`]).
+    ///
+    /// # Errors
+    /// What [`Sandbox::load`] returns, or [`LoadError::DigestMismatch`].
+    pub async fn load_pinned(
+        &self,
+        source: &ComponentRef,
+        pin: Option<&Sha256Digest>,
+    ) -> Result<Arc<LoadedComponent>, LoadError> {
+        let component = self.compile_pinned(source, pin).await?;
         let cell = slot(&self.loaded, source);
         let loaded = cell
             .get_or_try_init(|| async {
-                let component = self.compile(source).await?;
                 LoadedComponent::new(self, &self.activity_linker, source.clone(), component).await.map(Arc::new)
             })
             .await?;
@@ -125,7 +177,8 @@ impl Sandbox {
     }
 
     /// Runs activity `func` of `component` with `arguments` (a JSON object)
-    /// under `options`' grants and limits.
+    /// under `options`' grants and limits. What the host refused it on the
+    /// way is dropped: [`Sandbox::call_audited`] returns it.
     ///
     /// # Errors
     /// A [`CallError`] that says why: the activity's own error, a limit, a
@@ -137,12 +190,40 @@ impl Sandbox {
         arguments: &serde_json::Value,
         options: &CallOptions,
     ) -> Result<serde_json::Value, CallError> {
+        self.call_audited(component, func, arguments, options).await.result
+    }
+
+    /// [`Sandbox::call`], returning with its result every denial recorded
+    /// during the call: each socket use and `wasi:http` request the grants
+    /// refused, and the activity's own `capability-denied` error (see
+    /// [`CallOutcome`]). This is what a runner that keeps an audit trail
+    /// calls.
+    pub async fn call_audited(
+        &self,
+        component: &LoadedComponent,
+        func: &str,
+        arguments: &serde_json::Value,
+        options: &CallOptions,
+    ) -> CallOutcome {
         if let Some(slot) = self.memory_slot
             && options.limits.memory > slot
         {
-            return Err(CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot });
+            let error = CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot };
+            return CallOutcome { result: Err(error), denials: Default::default() };
         }
         activity::call::call(self, component, func, arguments, options).await
+    }
+}
+
+/// Refuses `source` when `pin` is given and differs from `digest`.
+fn check_pin(source: &ComponentRef, pin: Option<&Sha256Digest>, digest: &str) -> Result<(), LoadError> {
+    match pin {
+        Some(pin) if pin.as_str() != digest => Err(LoadError::DigestMismatch {
+            component: source.clone(),
+            expected: pin.to_string(),
+            actual: digest.to_string(),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@
 //! Python provider or a control world) adds its own imports to a clone of
 //! the shared linker and calls its exports on a store built here.
 
+use crate::denials::DenialLog;
 use crate::engine::ticks_for;
 use crate::error::CallError;
 use crate::grant::HttpPolicy;
@@ -32,6 +33,8 @@ pub(crate) struct HostState {
     hooks: HttpPolicy,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) log: GuestLog,
+    /// What the grant checks refused during the call.
+    pub(crate) denials: DenialLog,
 }
 
 impl WasiView for HostState {
@@ -41,8 +44,8 @@ impl WasiView for HostState {
 }
 
 impl LookupView for HostState {
-    fn lookup_view(&mut self) -> (&mut ResourceTable, &PreparedNetGrant) {
-        (&mut self.table, self.hooks.net())
+    fn lookup_view(&mut self) -> (&mut ResourceTable, &PreparedNetGrant, &DenialLog) {
+        (&mut self.table, self.hooks.net(), &self.denials)
     }
 }
 
@@ -81,14 +84,16 @@ pub(crate) fn new_store(
     let log = GuestLog::new(&options.activity, options.limits.log);
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(log.stream(Stream::Stdout)).stderr(log.stream(Stream::Stderr));
-    options.grants.apply(&mut wasi)?;
+    let denials = DenialLog::new();
+    options.grants.apply(&mut wasi, &denials)?;
     let state = HostState {
         wasi: wasi.build(),
         table: host_resources::resource_table(),
         http: host_resources::http_ctx(),
-        hooks: HttpPolicy::new(options.grants.net().clone(), tls.clone()),
+        hooks: HttpPolicy::new(options.grants.net().clone(), tls.clone(), denials.clone()),
         limiter: MemoryLimiter::new(options.limits.memory),
         log,
+        denials,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);

@@ -24,6 +24,7 @@ pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<Exi
         .vars(resolved.vars)
         .settings(resolved.settings)
         .no_validation(args.no_validation)
+        .require_pinned(args.require_pinned)
         .no_verify_tls(args.tls.no_verify_tls)
         .rollback_strategy(args.rollback_strategy)
         .hypothesis_strategy(resolved.hypothesis_strategy)

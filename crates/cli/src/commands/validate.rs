@@ -20,6 +20,7 @@ pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> anyhow::
         // Validation reads no host variable: env entries are checked for
         // their shape only.
         env_permissions: None,
+        require_pinned: args.require_pinned,
     };
     prepare(&args.source, &options, &sandbox).await?;
     tracing::info!("experiment syntax and semantic look valid");

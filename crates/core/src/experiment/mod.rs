@@ -5,10 +5,12 @@
 //! journals copy it verbatim, unknown keys included, as Chaos Toolkit does.
 
 pub mod component_ref;
+pub mod digest;
 pub mod load;
 pub mod model;
 
 pub use component_ref::ComponentRef;
+pub use digest::{DigestError, Sha256Digest};
 pub use load::{LoadError, Source, load};
 pub use model::{
     Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, ProcessArguments, ProcessProvider, Provider,

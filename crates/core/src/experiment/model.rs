@@ -164,6 +164,9 @@ pub struct WasmProvider {
     pub timeout: Option<f64>,
     /// `grants`.
     pub grants: Grants,
+    /// `sha256`: the digest the component's bytes must have, or `None` when
+    /// it is not pinned.
+    pub sha256: Option<super::Sha256Digest>,
 }
 
 /// `{"type": "http", ...}`, as Chaos Toolkit's http provider.

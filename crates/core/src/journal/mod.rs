@@ -19,10 +19,12 @@
 //! assert_eq!(journal.title(), Some("t"));
 //! ```
 
+mod denial;
 mod record;
 mod time;
 mod write;
 
+pub use denial::{Denial, Denials};
 pub use record::{ActivityStatus, Exception, HypothesisState, RunRecord};
 pub use time::timestamp;
 pub use write::ReadError;

@@ -1,6 +1,7 @@
 //! One activity run in the journal, and one evaluation of the hypothesis.
 
 use super::time;
+use super::{Denial, Denials};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -68,6 +69,14 @@ pub struct RunRecord {
     /// For hypothesis probes: whether the output was within tolerance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance_met: Option<bool>,
+    /// What the activity tried and was refused (this engine's audit trail;
+    /// absent when nothing was, so the record keeps Chaos Toolkit's keys).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denials: Vec<Denial>,
+    /// How many more denials there were than `denials` keeps
+    /// ([`Denials::LIMIT`]); absent when none were left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denials_omitted: usize,
     /// Keys this type does not model, kept as read.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -86,6 +95,8 @@ impl RunRecord {
             end: now,
             duration: 0.0,
             tolerance_met: None,
+            denials: Vec::new(),
+            denials_omitted: 0,
             extra: Map::new(),
         }
     }
@@ -94,6 +105,12 @@ impl RunRecord {
     pub fn finish(&mut self, end: DateTime<Utc>) {
         self.end = end;
         self.duration = time::seconds(self.start, end);
+    }
+
+    /// Records `denials` on this run (kept and omitted).
+    pub fn record_denials(&mut self, denials: Denials) {
+        self.denials = denials.kept;
+        self.denials_omitted = denials.omitted;
     }
 
     /// The activity's name, if it has one.
@@ -105,6 +122,10 @@ impl RunRecord {
     pub fn kind(&self) -> Option<&str> {
         self.activity.get("type").and_then(Value::as_str)
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One evaluation of the steady-state hypothesis.
@@ -125,6 +146,29 @@ pub struct HypothesisState {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_record_without_denials_has_no_denial_keys() {
+        let value = serde_json::to_value(RunRecord::start(&json!({"name": "a"}))).unwrap();
+        assert!(value.get("denials").is_none() && value.get("denials_omitted").is_none(), "{value}");
+    }
+
+    #[test]
+    fn a_record_lists_its_denials_and_how_many_were_left_out() {
+        let mut r = RunRecord::start(&json!({"name": "a"}));
+        let mut denials = Denials::default();
+        denials.push(Denial::new("net", "evil.test:443", "not granted"));
+        denials.omitted = 2;
+        r.record_denials(denials);
+        let value = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            value["denials"],
+            json!([{"capability": "net", "target": "evil.test:443", "detail": "not granted"}])
+        );
+        assert_eq!(value["denials_omitted"], 2);
+        let read: RunRecord = serde_json::from_value(value).unwrap();
+        assert_eq!((read.denials, read.denials_omitted), (r.denials, r.denials_omitted));
+    }
 
     #[test]
     fn a_cut_off_activity_has_no_status() {

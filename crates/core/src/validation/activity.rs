@@ -5,7 +5,7 @@ use super::{ValidationError, non_empty_str, truthy};
 use crate::duration;
 use crate::experiment::{
     Activity, ActivityKind, ComponentRef, HttpProvider, Pauses, ProcessArguments, ProcessProvider, Provider,
-    WasmProvider,
+    Sha256Digest, WasmProvider,
 };
 use crate::grants::{Grants, HostPort, resolve_program};
 use serde_json::{Map, Value};
@@ -126,7 +126,7 @@ fn pauses(value: Option<&Value>) -> Result<Pauses, String> {
     Ok(out)
 }
 
-const WASM_FIELDS: &[&str] = &["type", "module", "func", "arguments", "timeout", "grants"];
+const WASM_FIELDS: &[&str] = &["type", "module", "func", "arguments", "timeout", "grants", "sha256"];
 
 fn wasm(provider: &Value, ctx: &Context) -> Result<WasmProvider, String> {
     let obj = provider.as_object().ok_or("a provider must be a mapping")?;
@@ -152,6 +152,11 @@ fn wasm(provider: &Value, ctx: &Context) -> Result<WasmProvider, String> {
     if let Some(empty) = grants.read.iter().chain(&grants.write).chain(&grants.env).find(|v| v.trim().is_empty()) {
         return Err(format!("invalid grants: empty entry `{empty}`"));
     }
+    let sha256 = match obj.get("sha256") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.parse::<Sha256Digest>().map_err(|e| format!("invalid sha256: {e}"))?),
+        Some(other) => return Err(format!("invalid sha256: {other} is not a string of 64 hexadecimal digits")),
+    };
     Ok(WasmProvider {
         module: module.to_string(),
         source: ComponentRef::parse(module, ctx.base_dir),
@@ -159,6 +164,7 @@ fn wasm(provider: &Value, ctx: &Context) -> Result<WasmProvider, String> {
         arguments,
         timeout,
         grants,
+        sha256,
     })
 }
 

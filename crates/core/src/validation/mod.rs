@@ -10,8 +10,11 @@
 
 mod activity;
 mod controls;
+mod pinning;
 mod refs;
 mod tolerance;
+
+pub use pinning::require_pinned;
 
 use crate::configuration;
 use crate::experiment::{Experiment, Hypothesis};

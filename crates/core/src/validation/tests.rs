@@ -253,3 +253,26 @@ fn no_activity_message_names_the_activity_twice() {
         assert_eq!(error.matches("'p'").count(), 1, "{error}");
     }
 }
+
+#[test]
+fn a_wasm_provider_may_pin_its_component_by_sha256() {
+    let digest = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    let doc = with(
+        "method",
+        json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "a.wasm", "func": "x", "sha256": digest}}]),
+    );
+    let experiment = check(doc).unwrap();
+    let crate::experiment::Provider::Wasm(wasm) = &experiment.method[0].provider else { panic!("not wasm") };
+    assert_eq!(wasm.sha256.as_ref().map(|d| d.as_str().to_string()), Some(digest.to_ascii_lowercase()));
+}
+
+#[test]
+fn a_sha256_pin_that_is_not_a_digest_is_refused() {
+    for bad in [json!("abc"), json!(42)] {
+        let doc = with(
+            "method",
+            json!([{"type": "probe", "name": "w", "provider": {"type": "wasm", "module": "a.wasm", "func": "x", "sha256": bad}}]),
+        );
+        assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid sha256"), "{bad}");
+    }
+}

@@ -3,8 +3,10 @@
 //! every redirect target must be granted by `--allow-net`.
 
 use super::{ActivityFailed, Call, CallFuture, Provider, Requested, check_grants};
+use crate::audit::Audit;
 use chaos_core::experiment::{HttpProvider, url_host_port};
 use chaos_core::grants::{Capability, Grants, Permissions};
+use chaos_core::journal::Denial;
 use chaos_core::substitution::{Mapping, has_placeholder, render, resolve_arguments, substitute};
 use chaos_sandbox::Limits;
 use reqwest::redirect::Policy;
@@ -46,7 +48,7 @@ impl Provider for HttpCall {
             // The plan checked the grants; the URL is checked again here
             // because dynamic-configuration probes run before the final
             // values (and so the final check) exist.
-            check_grants(&self.clients.permissions, call.name, &self.url_grants(call.mapping))?;
+            check_grants(&self.clients.permissions, call.name, &self.url_grants(call.mapping), call.audit)?;
             self.clients.run(call, &self.declared, self.limits).await
         })
     }
@@ -91,8 +93,8 @@ impl HttpClients {
                 } else if granted {
                     attempt.follow()
                 } else {
-                    let target = attempt.url().to_string();
-                    attempt.error(format!("redirect to {target} is not granted (--allow-net)"))
+                    let (url, target) = (attempt.url().to_string(), url_host_port(attempt.url()).unwrap_or_default());
+                    attempt.error(RedirectRefused { url, target })
                 }
             });
             Client::builder()
@@ -106,7 +108,7 @@ impl HttpClients {
 
     /// Sends the request of `call`'s activity.
     async fn run(&self, call: Call<'_>, provider: &HttpProvider, limits: Limits) -> Result<Value, ActivityFailed> {
-        let Call { name, mapping, value, has_tolerance } = call;
+        let Call { name, mapping, value, has_tolerance, audit } = call;
         let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
         let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
         let url_text = render(&provider.url, mapping);
@@ -154,6 +156,10 @@ impl HttpClients {
                     Ok(r) => break r,
                     Err(e) if e.is_connect() && attempt < provider.max_retries => attempt += 1,
                     Err(e) if e.is_timeout() => return Err(too_long()),
+                    Err(e) if e.is_redirect() => {
+                        record_refused_redirect(audit, &e);
+                        return Err(fail(format!("request to {url_text} failed: {}", root_cause(&e))));
+                    }
                     Err(e) if e.is_connect() => {
                         return Err(fail(format!("failed to connect to {url_text}: {}", root_cause(&e))));
                     }
@@ -182,6 +188,29 @@ impl HttpClients {
             );
         }
         Ok(json!({"status": status, "headers": out_headers, "body": body}))
+    }
+}
+
+/// A redirect the client refused to follow: its target is not granted.
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to {url} is not granted (--allow-net)")]
+struct RedirectRefused {
+    /// Where the redirect pointed.
+    url: String,
+    /// Its `host:port`, the grant it would need.
+    target: String,
+}
+
+/// Records the refused redirect behind `e`, if there is one (too many
+/// redirects is not a denial).
+fn record_refused_redirect(audit: &Audit, e: &reqwest::Error) {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(current) = cause {
+        if let Some(refused) = current.downcast_ref::<RedirectRefused>() {
+            audit.record(Denial::new("net", refused.target.clone(), refused.to_string()));
+            return;
+        }
+        cause = current.source();
     }
 }
 

@@ -12,9 +12,11 @@ mod http;
 mod process;
 mod wasm;
 
+use crate::audit::Audit;
 use chaos_core::experiment::{Activity, Provider as Declared};
 use chaos_core::grants::{Grants, Permissions};
 use chaos_core::host_env::HostEnv;
+use chaos_core::journal::Denial;
 use chaos_core::substitution::Mapping;
 use chaos_sandbox::{Limits, Sandbox};
 use serde_json::Value;
@@ -93,6 +95,9 @@ pub struct Call<'a> {
     /// Whether the activity has a tolerance (quiets the reference's warnings
     /// about error statuses).
     pub has_tolerance: bool,
+    /// Where the provider records what it (or the sandbox) refused the
+    /// activity during this call.
+    pub audit: &'a Audit,
 }
 
 /// What the grants of an activity are, once its values are known.
@@ -217,12 +222,50 @@ impl Provider for Unresolved {
 
 /// Refuses a call whose requests the operator does not allow: the one grant
 /// check, called once per run by the plan and again, cheaply, per call.
+/// Each request refused is recorded in `audit`.
 ///
 /// # Errors
 /// The first missing grant, as "activity 'x' needs ...: allow it with ...".
-pub fn check_grants(permissions: &Permissions, name: &str, grants: &Grants) -> Result<(), ActivityFailed> {
-    match permissions.missing([(name, grants)]).into_iter().next() {
+pub fn check_grants(
+    permissions: &Permissions,
+    name: &str,
+    grants: &Grants,
+    audit: &Audit,
+) -> Result<(), ActivityFailed> {
+    let missing = permissions.missing([(name, grants)]);
+    for refused in &missing {
+        audit.record(Denial::new(
+            refused.capability.flag().trim_start_matches("--allow-"),
+            refused.value.clone(),
+            refused.to_string(),
+        ));
+    }
+    match missing.into_iter().next() {
         Some(missing) => Err(ActivityFailed::new(missing.to_string())),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_the_operator_did_not_allow_is_refused_and_recorded_as_a_denial() {
+        let audit = Audit::new("get");
+        let grants = Grants { net: vec!["evil.test:443".into()], ..Grants::default() };
+        let refused = check_grants(&Permissions::deny_all("/"), "get", &grants, &audit).unwrap_err();
+        let denials = audit.take();
+        assert_eq!(denials.kept.len(), 1);
+        assert_eq!((denials.kept[0].capability.as_str(), denials.kept[0].target.as_str()), ("net", "evil.test:443"));
+        assert_eq!(denials.kept[0].detail, refused.message);
+    }
+
+    #[test]
+    fn an_allowed_request_records_nothing() {
+        let audit = Audit::new("get");
+        let grants = Grants { net: vec!["example.com:443".into()], ..Grants::default() };
+        assert!(check_grants(&Permissions::allow_all("/"), "get", &grants, &audit).is_ok());
+        assert!(audit.take().is_empty());
     }
 }

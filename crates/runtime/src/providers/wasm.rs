@@ -47,7 +47,7 @@ impl WasmCall {
             Ok(timeout) => {
                 limits.timeout = timeout;
                 sandbox
-                    .load(&declared.source)
+                    .load_pinned(&declared.source, declared.sha256.as_ref())
                     .await
                     .map_err(|e| ActivityFailed::fatal(format!("activity '{name}': {e:#}")))
             }
@@ -100,7 +100,9 @@ impl Provider for WasmCall {
                 }
             };
             let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value);
-            self.sandbox.call(component, &self.declared.func, &arguments, options).await.map_err(fail)
+            let outcome = self.sandbox.call_audited(component, &self.declared.func, &arguments, options).await;
+            call.audit.record_all(outcome.denials);
+            outcome.result.map_err(fail)
         })
     }
 }

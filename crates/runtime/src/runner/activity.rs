@@ -4,6 +4,7 @@
 
 use super::events::{ActivityPhase, RunEvents};
 use super::{Dry, Interrupt};
+use crate::audit::Audit;
 use crate::plan::PlannedActivity;
 use crate::providers::ActivityFailed;
 use chaos_core::experiment::Provider;
@@ -44,6 +45,9 @@ impl Executor {
         async {
             self.events.activity_started(phase, activity);
             let (record, flow) = self.execute_inner(planned, seen).await;
+            for denial in &record.denials {
+                self.events.activity_denied(phase, activity, denial);
+            }
             self.events.activity_finished(phase, activity, &record);
             (record, flow)
         }
@@ -67,6 +71,7 @@ impl Executor {
             let suffix = if activity.background { " [in background]" } else { "" };
             tracing::info!("{}: {}{suffix}", activity.kind.label(), activity.name);
             let mut record = RunRecord::start(&activity.document);
+            let audit = Audit::new(&activity.name);
             let outcome = if dry_call {
                 Some(Ok(Value::Null))
             } else {
@@ -75,10 +80,11 @@ impl Executor {
                 tokio::select! {
                     biased;
                     () = self.interrupt.after(seen) => None,
-                    outcome = self.call(planned, None) => Some(outcome),
+                    outcome = planned.call_audited(&self.mapping, None, &audit) => Some(outcome),
                 }
             };
             record.finish(Utc::now());
+            record.record_denials(audit.take());
             match outcome {
                 None => return (record, Flow::Interrupted),
                 Some(Ok(output)) => {

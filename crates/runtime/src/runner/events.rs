@@ -7,7 +7,7 @@
 //! quickly: hand slow work to a task of your own.
 
 use chaos_core::experiment::Activity;
-use chaos_core::journal::{HypothesisState, Journal, RunRecord, RunStatus};
+use chaos_core::journal::{Denial, HypothesisState, Journal, RunRecord, RunStatus};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
@@ -43,6 +43,13 @@ pub trait RunEvents: Send + Sync {
     /// An activity starts.
     fn activity_started(&self, phase: ActivityPhase, activity: &Activity) {
         let _ = (phase, activity);
+    }
+
+    /// An activity was refused something (announced before
+    /// [`RunEvents::activity_finished`], whose record lists the same
+    /// denials under `denials`).
+    fn activity_denied(&self, phase: ActivityPhase, activity: &Activity, denial: &Denial) {
+        let _ = (phase, activity, denial);
     }
 
     /// An activity ended (or was cut off: its record has no status).
@@ -146,6 +153,10 @@ impl RunEvents for Listeners {
 
     fn activity_started(&self, phase: ActivityPhase, activity: &Activity) {
         self.listeners.iter().for_each(|l| l.activity_started(phase, activity));
+    }
+
+    fn activity_denied(&self, phase: ActivityPhase, activity: &Activity, denial: &Denial) {
+        self.listeners.iter().for_each(|l| l.activity_denied(phase, activity, denial));
     }
 
     fn activity_finished(&self, phase: ActivityPhase, activity: &Activity, record: &RunRecord) {

@@ -10,6 +10,7 @@
 
 use super::net::PreparedNetGrant;
 use super::pinned::{self, Sent};
+use crate::denials::DenialLog;
 use http::uri::Scheme;
 use std::sync::Arc;
 use tokio_rustls::rustls::ClientConfig;
@@ -19,12 +20,14 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 pub struct HttpPolicy {
     net: Arc<PreparedNetGrant>,
     tls: Arc<ClientConfig>,
+    denials: DenialLog,
 }
 
 impl HttpPolicy {
-    /// Hooks for `net`, verifying HTTPS servers with `tls`.
-    pub(crate) fn new(net: Arc<PreparedNetGrant>, tls: Arc<ClientConfig>) -> Self {
-        Self { net, tls }
+    /// Hooks for `net`, verifying HTTPS servers with `tls` and recording
+    /// each refused request in `denials`.
+    pub(crate) fn new(net: Arc<PreparedNetGrant>, tls: Arc<ClientConfig>, denials: DenialLog) -> Self {
+        Self { net, tls, denials }
     }
 
     /// The network grant these hooks enforce.
@@ -43,18 +46,23 @@ impl WasiHttpHooks for HttpPolicy {
         fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> ResponseFuture {
         drop(fut);
-        let (net, tls) = (self.net.clone(), self.tls.clone());
+        let (net, tls, denials) = (self.net.clone(), self.tls.clone(), self.denials.clone());
         Box::new(async move {
             let uri = request.uri();
             let https = uri.scheme() == Some(&Scheme::HTTPS);
             let host = uri.host().unwrap_or_default().to_string();
             let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
             if !net.allows_authority(&host, port) {
-                return Err(refuse_request(&host, port, "not granted"));
+                return Err(refuse_request(&denials, &host, port, "wasi:http request to a host and port not granted"));
             }
             let vetted = net.addresses_of(&host, port);
             if vetted.is_empty() {
-                return Err(refuse_request(&host, port, "no vetted address"));
+                return Err(refuse_request(
+                    &denials,
+                    &host,
+                    port,
+                    "wasi:http request: the host resolved to no granted address",
+                ));
             }
             pinned::send(request, options, &host, &vetted, &tls).await
         })
@@ -65,8 +73,9 @@ impl WasiHttpHooks for HttpPolicy {
     }
 }
 
-/// The refusal of an outgoing HTTP request.
-fn refuse_request(host: &str, port: u16, why: &str) -> HttpError {
+/// The refusal of an outgoing HTTP request, recorded in `denials`.
+fn refuse_request(denials: &DenialLog, host: &str, port: u16, why: &str) -> HttpError {
     tracing::debug!("sandbox refused HTTP request to {host}:{port}: {why}");
+    denials.record("net", format!("{host}:{port}"), why);
     HttpError::HttpRequestDenied
 }

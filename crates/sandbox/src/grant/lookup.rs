@@ -14,6 +14,7 @@
 //! stays switched off in every call's context.
 
 use super::net::{LookupRefused, PreparedNetGrant};
+use crate::denials::DenialLog;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -27,8 +28,8 @@ pub(crate) const INTERFACE: &str = "wasi:sockets/ip-name-lookup@0.2.12";
 
 /// What the lookup needs from a call's host state.
 pub(crate) trait LookupView: Send + 'static {
-    /// The call's resource table and network grant.
-    fn lookup_view(&mut self) -> (&mut ResourceTable, &PreparedNetGrant);
+    /// The call's resource table, network grant and denial log.
+    fn lookup_view(&mut self) -> (&mut ResourceTable, &PreparedNetGrant, &DenialLog);
 }
 
 /// The answer to one lookup (`resolve-address-stream`): ready at once.
@@ -56,11 +57,14 @@ pub(crate) fn add_to_linker<T: LookupView>(linker: &mut Linker<T>) -> wasmtime::
         Ok(())
     })?;
     instance.func_wrap("resolve-addresses", |mut store, (network, name): (Resource<Network>, String)| {
-        let (table, net) = store.data_mut().lookup_view();
+        let (table, net, denials) = store.data_mut().lookup_view();
         table.get(&network)?;
         let answer = match net.lookup(&name) {
             Ok(addrs) => Ok(table.push(Answer(addrs.into_iter()))?),
-            Err(LookupRefused::NoGrant | LookupRefused::NotGranted) => Err(ErrorCode::AccessDenied),
+            Err(LookupRefused::NoGrant | LookupRefused::NotGranted) => {
+                denials.record("net", name.clone(), "name lookup of a host not granted");
+                Err(ErrorCode::AccessDenied)
+            }
         };
         Ok((answer,))
     })?;

@@ -22,6 +22,7 @@ pub(crate) use http::HttpPolicy;
 pub use net::PreparedNetGrant;
 pub(crate) use pinned::tls_config;
 
+use crate::denials::DenialLog;
 use chaos_core::grants::{Grants, Permissions};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -160,14 +161,15 @@ impl PreparedGrants {
         &self.net
     }
 
-    /// Gives `wasi` exactly these grants.
+    /// Gives `wasi` exactly these grants; the checks that refuse what is not
+    /// granted record each refusal in `denials`.
     ///
     /// # Errors
     /// A granted directory that can no longer be opened.
-    pub fn apply(&self, wasi: &mut WasiCtxBuilder) -> Result<(), GrantError> {
+    pub fn apply(&self, wasi: &mut WasiCtxBuilder, denials: &DenialLog) -> Result<(), GrantError> {
         self.fs.apply(wasi)?;
         self.env.apply(wasi);
-        self.net.apply(wasi);
+        self.net.apply(wasi, denials.clone());
         Ok(())
     }
 }

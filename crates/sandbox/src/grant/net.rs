@@ -22,6 +22,7 @@
 
 use super::GrantError;
 use super::ranges::{is_loopback, is_special};
+use crate::denials::DenialLog;
 use chaos_core::grants::HostPort;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -159,16 +160,18 @@ impl PreparedNetGrant {
     }
 
     /// Configures `wasi:sockets`: TCP connects to granted addresses only, and
-    /// the implicit bind a connect performs; no UDP, no listening. wasmtime's
-    /// own name lookup stays off: the sandbox's replaces it
-    /// ([`super::lookup`]).
-    pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder) {
-        wasi.allow_tcp(!self.is_empty()).allow_udp(false).allow_ip_name_lookup(false);
+    /// the implicit bind a connect performs; no UDP, no listening. Each
+    /// refused address is recorded in `denials`. TCP sockets can be created
+    /// without a grant (the address check then refuses every use), so that
+    /// what a guest tried to reach is known and recorded. wasmtime's own
+    /// name lookup stays off: the sandbox's replaces it ([`super::lookup`]).
+    pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder, denials: DenialLog) {
+        wasi.allow_tcp(true).allow_udp(false).allow_ip_name_lookup(false);
         let policy = self.clone();
         wasi.socket_addr_check(move |addr, usage| {
             let allowed = policy.allows_socket(addr, usage);
             if !allowed {
-                refuse_socket(addr, usage);
+                refuse_socket(&denials, addr, usage);
             }
             Box::pin(async move { allowed })
         });
@@ -178,16 +181,20 @@ impl PreparedNetGrant {
     fn allows_socket(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
         match usage {
             SocketAddrUse::TcpConnect => self.allows_addr(addr),
-            // A connect first binds the wildcard address implicitly.
-            SocketAddrUse::TcpBind => !self.is_empty() && addr.ip().is_unspecified() && addr.port() == 0,
+            // A connect first binds the wildcard address implicitly; allowed
+            // without a grant too, so that the connect's own check sees (and
+            // records) the address the guest tried. Listening stays refused.
+            SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
             _ => false,
         }
     }
 }
 
-/// The refusal of a socket use (connect, bind, listen, UDP).
-fn refuse_socket(addr: SocketAddr, usage: SocketAddrUse) {
+/// The refusal of a socket use (connect, bind, listen, UDP), recorded in
+/// `denials`.
+fn refuse_socket(denials: &DenialLog, addr: SocketAddr, usage: SocketAddrUse) {
     tracing::debug!("sandbox refused socket use {usage:?} of {addr}");
+    denials.record("net", addr.to_string(), format!("socket use {usage:?} is not granted"));
 }
 
 /// The refusal of a guest's name lookup.

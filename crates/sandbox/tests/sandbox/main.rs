@@ -2,8 +2,10 @@
 
 mod builder;
 mod cache;
+mod denials;
 mod grants;
 mod load;
+mod pinning;
 
 use chaos_core::experiment::ComponentRef;
 use chaos_core::grants::Grants;

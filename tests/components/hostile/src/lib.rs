@@ -2,6 +2,7 @@
 //! sandbox's limits and grants.
 
 mod fs;
+mod audit;
 
 use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
@@ -134,4 +135,7 @@ activities! {
     // net: DNS exfiltration and wasi:http resource floods.
     probe "resolve": "Resolves `name` through wasi:sockets and returns its addresses." => net::resolve,
     action "http_fields_flood": "Creates wasi:http fields of `value_bytes` bytes and keeps them all, forever." => net::http_fields_flood,
+    // audit
+    probe "connect_many": "Tries TCP connections to `count` ports from `host`:`port`; returns how many connected." => audit::connect_many,
+    probe "deny_self": "Fails with capability-denied and `message`." => audit::deny_self,
 }

@@ -89,10 +89,11 @@ async fn a_malformed_grant_is_refused_when_prepared() {
 }
 
 #[tokio::test]
-async fn no_grant_allows_no_socket_use() {
+async fn no_grant_allows_no_connection_and_no_listening() {
     let net = PreparedNetGrant::default();
-    assert!(!net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
     assert!(!net.allows_socket(addr("127.0.0.1:80"), SocketAddrUse::TcpConnect));
+    assert!(!net.allows_socket(addr("0.0.0.0:8080"), SocketAddrUse::TcpBind));
+    assert!(!net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::TcpListen));
 }
 
 #[tokio::test]
