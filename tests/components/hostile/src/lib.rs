@@ -1,8 +1,8 @@
 //! A component that misbehaves on purpose, for the end-to-end tests of the
 //! sandbox's limits and grants.
 
-mod fs;
 mod audit;
+mod fs;
 
 use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
