@@ -55,6 +55,25 @@ impl ArbValue {
     }
 }
 
+/// How deeply `value` nests arrays and objects (`[]` is 1, a scalar 0).
+pub fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(entries) => 1 + entries.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Checks a loader's result: a document no deeper than
+/// [`chaos_core::input::MAX_NESTING`], or an error that is not the parser's
+/// own depth limit (the pre-check must refuse deep documents first).
+pub fn check_loaded(result: &Result<Value, chaos_core::experiment::load::LoadError>) {
+    match result {
+        Ok(value) => assert!(depth(value) <= chaos_core::input::MAX_NESTING, "a document deeper than the limit loaded"),
+        Err(e) => assert!(!e.to_string().contains("deeper than 128"), "the pre-check missed: {e}"),
+    }
+}
+
 /// A substitution mapping (configuration and secrets by name).
 pub fn mapping(entries: &[(String, ArbValue)]) -> Mapping {
     entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<Map<String, Value>>()

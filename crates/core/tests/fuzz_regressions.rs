@@ -1,6 +1,7 @@
 //! Every input the fuzz targets (`fuzz/`) found a problem with, replayed
 //! through the same calls in the normal `cargo test`: each must give a
-//! result (an error is fine), never a panic or a hang.
+//! result (an error is fine), never a panic or a hang; the loaders never
+//! give a document deeper than the nesting limit.
 //!
 //! Inputs live in `tests/fuzz-regressions/<target>/`. The text targets
 //! (`load_json`, `load_yaml`, `validate`) keep the fuzzer's input as it
@@ -8,7 +9,8 @@
 //! `substitution`: `{"template", "mapping", "value"?, "text"}`;
 //! `tolerance`: `{"tolerance" (as an experiment writes it), "value", "mapping"}`.
 
-use chaos_core::experiment::load::{parse_json, parse_yaml};
+use chaos_core::experiment::load::{LoadError, parse_json, parse_yaml};
+use chaos_core::input::MAX_NESTING;
 use chaos_core::substitution::{Mapping, has_placeholder, render, resolve_arguments, substitute_str};
 use chaos_core::tolerance::evaluate;
 use chaos_core::validation::{Mode, validate, validate_with};
@@ -40,17 +42,35 @@ fn mapping(value: &Value) -> Mapping {
     value.as_object().cloned().unwrap_or_default()
 }
 
-#[test]
-fn json_loader_regressions_give_a_result() {
-    for path in inputs("load_json") {
-        let _ = parse_json(&text(&path), "fuzz.json");
+/// How deeply `value` nests arrays and objects.
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(entries) => 1 + entries.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// As the loader targets check: a document within the nesting limit, or an
+/// error other than the parser's own depth limit.
+fn assert_loaded_within_the_limit(path: &Path, result: Result<Value, LoadError>) {
+    match result {
+        Ok(value) => assert!(depth(&value) <= MAX_NESTING, "{}: loaded too deep", path.display()),
+        Err(e) => assert!(!e.to_string().contains("deeper than 128"), "{}: {e}", path.display()),
     }
 }
 
 #[test]
-fn yaml_loader_regressions_give_a_result() {
+fn json_loader_regressions_load_within_the_nesting_limit_or_fail() {
+    for path in inputs("load_json") {
+        assert_loaded_within_the_limit(&path, parse_json(&text(&path), "fuzz.json"));
+    }
+}
+
+#[test]
+fn yaml_loader_regressions_load_within_the_nesting_limit_or_fail() {
     for path in inputs("load_yaml") {
-        let _ = parse_yaml(&text(&path), "fuzz.yaml");
+        assert_loaded_within_the_limit(&path, parse_yaml(&text(&path), "fuzz.yaml"));
     }
 }
 
@@ -91,8 +111,8 @@ fn tolerance_regressions_give_a_verdict() {
                 "provider": {"type": "wasm", "module": "builtin:fs", "func": "exists", "arguments": {"path": "."}}
             }]}
         });
-        let experiment = validate(&document, Path::new("."), &Vars::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let experiment =
+            validate(&document, Path::new("."), &Vars::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let tolerance = experiment.hypothesis.unwrap().probes.remove(0).tolerance.unwrap();
         let _ = evaluate(&tolerance, &input["value"], &mapping(&input["mapping"]));
     }
