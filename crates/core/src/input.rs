@@ -4,6 +4,10 @@
 //! a limit per kind of file, and documents no more deeply nested than
 //! [`MAX_NESTING`].
 
+mod yaml;
+
+pub use yaml::check_yaml_nesting;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -15,10 +19,11 @@ pub const MAX_VAR_FILE_BYTES: u64 = 1 << 20;
 pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
 /// The largest component (`.wasm`) file: 256 MiB.
 pub const MAX_COMPONENT_BYTES: u64 = 256 << 20;
-/// The deepest nesting of `[` and `{` in an experiment, var file or
-/// settings document. YAML parsing slows down quadratically with the
-/// nesting of flow collections, so deeper documents are refused before they
-/// are parsed; block nesting is bounded by the parser (128 levels).
+/// The deepest nesting of collections (arrays, objects; in YAML, of any
+/// style, aliases expanded) in an experiment, var file or settings
+/// document. YAML parsing slows down quadratically with nesting, so deeper
+/// documents are refused before they are parsed: JSON by
+/// [`check_nesting`], YAML by [`check_yaml_nesting`].
 pub const MAX_NESTING: usize = 64;
 
 /// Why an input file was refused.
@@ -111,11 +116,11 @@ pub struct TooDeep {
     pub line: usize,
 }
 
-/// Checks that the JSON or YAML `text` nests flow collections (`[`, `{`)
-/// no deeper than `limit`, without parsing it. Quoted strings (a quote
-/// counts where a value starts), `#` comments and the content of YAML block
-/// scalars (`|`, `>`) are skipped; where the scan cannot tell, it counts
-/// a bracket rather than miss one.
+/// Checks that the JSON `text` nests `[` and `{` no deeper than `limit`,
+/// without parsing it (YAML's other styles need [`check_yaml_nesting`]).
+/// Quoted strings (a quote counts where a value starts), `#` comments and
+/// the content of YAML block scalars (`|`, `>`) are skipped; where the scan
+/// cannot tell, it counts a bracket rather than miss one.
 ///
 /// # Errors
 /// [`TooDeep`] with the line where the limit was passed.

@@ -3,7 +3,7 @@
 //! `runtime.rollbacks.strategy`, `runtime.hypothesis.strategy` and `auths`
 //! (for loading experiments over HTTP); other keys are kept as they are.
 
-use crate::input::{InputError, MAX_NESTING, MAX_SETTINGS_BYTES, check_nesting, read_regular_text};
+use crate::input::{InputError, MAX_NESTING, MAX_SETTINGS_BYTES, check_yaml_nesting, read_regular_text};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -63,7 +63,7 @@ impl Settings {
             Err(InputError::Io { source, .. }) => return Err(SettingsError::Read { path: path.into(), source }),
             Err(e) => return Err(SettingsError::Parse { path: path.into(), message: e.to_string() }),
         };
-        check_nesting(&text, MAX_NESTING)
+        check_yaml_nesting(&text, MAX_NESTING)
             .map_err(|e| SettingsError::Parse { path: path.into(), message: e.to_string() })?;
         match serde_yaml_ng::from_str::<Value>(&text) {
             Ok(Value::Object(document)) => Ok(Self { document }),

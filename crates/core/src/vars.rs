@@ -8,7 +8,7 @@
 
 use crate::configuration::{ConvertError, convert};
 use crate::host_env::HostEnv;
-use crate::input::{InputError, MAX_NESTING, MAX_VAR_FILE_BYTES, check_nesting, read_regular_text};
+use crate::input::{InputError, MAX_NESTING, MAX_VAR_FILE_BYTES, check_nesting, check_yaml_nesting, read_regular_text};
 use crate::substitution::Mapping;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -120,8 +120,10 @@ fn load_file(path: &Path, out: &mut Vars, env: &mut Vec<(String, String)>) -> Re
     })?;
     let invalid = |message: String| VarsError::Parse { path: path.into(), message };
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    if matches!(ext.as_deref(), Some("json" | "yaml" | "yml")) {
-        check_nesting(&text, MAX_NESTING).map_err(|e| invalid(e.to_string()))?;
+    match ext.as_deref() {
+        Some("json") => check_nesting(&text, MAX_NESTING).map_err(|e| invalid(e.to_string()))?,
+        Some("yaml" | "yml") => check_yaml_nesting(&text, MAX_NESTING).map_err(|e| invalid(e.to_string()))?,
+        _ => {}
     }
     let parsed = match ext.as_deref() {
         Some("json") => Some(serde_json::from_str::<Value>(&text).map_err(|e| invalid(e.to_string()))?),

@@ -1,7 +1,9 @@
 //! Reading an experiment file into a JSON document, with the line and
 //! column of any syntax error.
 
-use crate::input::{InputError, MAX_EXPERIMENT_BYTES, MAX_NESTING, TooDeep, check_nesting, read_regular_text};
+use crate::input::{
+    InputError, MAX_EXPERIMENT_BYTES, MAX_NESTING, TooDeep, check_nesting, check_yaml_nesting, read_regular_text,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -115,7 +117,7 @@ pub fn parse_json(text: &str, path: &str) -> Result<Value, LoadError> {
 /// [`LoadError::TooDeep`], or [`LoadError::Syntax`] with the position of
 /// the error.
 pub fn parse_yaml(text: &str, path: &str) -> Result<Value, LoadError> {
-    check_nesting(text, MAX_NESTING).map_err(|source| LoadError::TooDeep { path: path.to_string(), source })?;
+    check_yaml_nesting(text, MAX_NESTING).map_err(|source| LoadError::TooDeep { path: path.to_string(), source })?;
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
         LoadError::Syntax {
@@ -163,5 +165,78 @@ mod tests {
     fn yaml_loads_into_the_json_model() {
         let v = parse_yaml("title: t\nn: 3\nok: true\n", "e.yaml").unwrap();
         assert_eq!(v, serde_json::json!({"title": "t", "n": 3, "ok": true}));
+    }
+
+    /// Refused as nested too deep, with the limit and a line, not parsed.
+    fn assert_too_deep(text: &str) {
+        match parse_yaml(text, "e.yaml") {
+            Err(err @ LoadError::TooDeep { .. }) => {
+                let msg = err.to_string();
+                assert!(msg.starts_with("e.yaml: the document nests deeper than 64 levels (at line "), "{msg}");
+            }
+            other => panic!("not refused as too deep: {other:?}"),
+        }
+    }
+
+    /// A block mapping `depth` levels deep: `a:` indented one more each line.
+    fn block_mapping(depth: usize) -> String {
+        (0..depth).map(|d| format!("{}a:\n", " ".repeat(d))).collect::<String>() + &" ".repeat(depth) + "x\n"
+    }
+
+    #[test]
+    fn deep_yaml_flow_sequences_are_refused() {
+        assert_too_deep(&format!("{}{}", "[".repeat(65), "]".repeat(65)));
+    }
+
+    #[test]
+    fn deep_yaml_flow_mappings_over_many_lines_are_refused() {
+        assert_too_deep(&format!("{}x{}", "{a:\n".repeat(65), "}\n".repeat(65)));
+    }
+
+    #[test]
+    fn deep_yaml_block_mappings_are_refused() {
+        assert_too_deep(&block_mapping(65));
+    }
+
+    #[test]
+    fn deep_yaml_compact_block_sequences_are_refused() {
+        assert_too_deep(&format!("{}x\n", "- ".repeat(65)));
+    }
+
+    #[test]
+    fn aliases_count_as_deep_as_the_anchored_node() {
+        let anchored = format!("{}x{}", "[".repeat(40), "]".repeat(40));
+        let inside = format!("{}*a{}", "[".repeat(30), "]".repeat(30));
+        assert_too_deep(&format!("a: &a {anchored}\nb: {inside}\n"));
+    }
+
+    #[test]
+    fn yaml_nested_up_to_the_limit_with_aliases_loads() {
+        let anchored = format!("{}x{}", "[".repeat(30), "]".repeat(30));
+        let inside = format!("{}*a{}", "[".repeat(33), "]".repeat(33));
+        let value = parse_yaml(&format!("a: &a {anchored}\nb: {inside}\n"), "e.yaml").unwrap();
+        assert_eq!(value["b"].to_string().matches('[').count(), 63);
+        assert!(parse_yaml(&block_mapping(63), "e.yaml").is_ok());
+    }
+
+    #[test]
+    fn a_400_kb_deeply_nested_yaml_document_is_refused_as_too_deep() {
+        let size = 400 << 10;
+        for text in ["[".repeat(size), "{a: ".repeat(size / 4), "- ".repeat(size / 2), "[\n".repeat(size / 2)] {
+            assert_too_deep(&text);
+        }
+        let mut blocks = String::new();
+        let mut depth = 0;
+        while blocks.len() < size {
+            blocks.push_str(&format!("{}- a:\n", " ".repeat(depth)));
+            depth += 2;
+        }
+        assert_too_deep(&blocks);
+    }
+
+    #[test]
+    fn yaml_syntax_errors_are_reported_by_the_parser_not_the_depth_check() {
+        let err = parse_yaml("a: [1, 2\nb: {", "e.yaml").unwrap_err();
+        assert!(matches!(err, LoadError::Syntax { format: "YAML", .. }), "{err}");
     }
 }
