@@ -268,3 +268,39 @@ fn an_http_response_body_over_the_output_limit_fails_the_activity() {
     let exception = outcome.exception_of("h");
     assert!(exception.contains("activity 'h'") && exception.contains("output limit of 2048 bytes"), "{exception}");
 }
+
+/// An experiment whose configuration holds a 100 KB value `x`, and whose
+/// only activity names it `count` times in its arguments.
+fn amplifying_experiment(count: usize) -> Value {
+    let activity = probe("amplify", wasm(hostile(), "echo", json!({"value": "$x".repeat(count)}), json!({})));
+    let mut doc = experiment(json!([activity]));
+    doc["configuration"] = json!({"x": "y".repeat(100_000)});
+    doc
+}
+
+#[test]
+fn a_template_naming_a_large_value_many_times_is_refused_by_validation_not_expanded() {
+    let s = Scenario::new();
+    s.experiment(&amplifying_experiment(2_000));
+
+    let o = s.chaos(&["validate", "experiment.json"]);
+
+    assert_eq!(o.code, 1, "{}", o.log);
+    assert!(o.log.contains("amplify"), "{}", o.log);
+    assert!(o.log.contains("would produce more than 16777216 bytes"), "{}", o.log);
+}
+
+#[test]
+fn a_regex_tolerance_that_compiles_too_large_is_refused_by_validation() {
+    let mut activity = probe("matcher", wasm(hostile(), "echo", json!({"value": "x"}), json!({})));
+    activity["tolerance"] = json!({"type": "regex", "pattern": "\\w{1000}"});
+    let s = Scenario::new();
+    let mut doc = experiment(json!([]));
+    doc["steady-state-hypothesis"] = json!({"title": "h", "probes": [activity]});
+    s.experiment(&doc);
+
+    let o = s.chaos(&["validate", "experiment.json"]);
+
+    assert_eq!(o.code, 1, "{}", o.log);
+    assert!(o.log.contains("size limit"), "{}", o.log);
+}

@@ -69,10 +69,20 @@ pub struct Verdict {
 /// cannot be ordered, a regex against a non-string), the verdict is "not met"
 /// and the explanation says why.
 pub fn evaluate(tolerance: &Tolerance, value: &Value, mapping: &Mapping) -> Verdict {
-    match tolerance {
+    evaluate_substituted(tolerance, value, mapping)
+        .unwrap_or_else(|e| Verdict { met: false, explanation: format!("the tolerance cannot be checked: {e}") })
+}
+
+/// [`evaluate`], or why the tolerance's placeholders could not be substituted.
+fn evaluate_substituted(
+    tolerance: &Tolerance,
+    value: &Value,
+    mapping: &Mapping,
+) -> Result<Verdict, crate::substitution::SubstitutionTooLarge> {
+    Ok(match tolerance {
         Tolerance::Bool(b) => equal_to(&Value::Bool(*b), value),
         Tolerance::Int(n) => int(&Value::Number(n.clone()), value),
-        Tolerance::Str(s) => match substitute_str(s, mapping) {
+        Tolerance::Str(s) => match substitute_str(s, mapping)? {
             Value::String(s) => equal_to(&Value::String(s), value),
             Value::Bool(b) => equal_to(&Value::Bool(b), value),
             n @ Value::Number(_) => int(&n, value),
@@ -80,16 +90,16 @@ pub fn evaluate(tolerance: &Tolerance, value: &Value, mapping: &Mapping) -> Verd
             other => equal_to(&other, value),
         },
         Tolerance::List(items) => list(items, value),
-        Tolerance::Regex { pattern, target } => regex(&substitute_str(pattern, mapping), target, value),
+        Tolerance::Regex { pattern, target } => regex(&substitute_str(pattern, mapping)?, target, value),
         Tolerance::JsonPath { path, target, count, expect } => {
-            let expect = expect.as_ref().map(|e| substitute(e, mapping));
-            jsonpath(&crate::substitution::render(path, mapping), target.as_deref(), *count, expect, value)
+            let expect = expect.as_ref().map(|e| substitute(e, mapping)).transpose()?;
+            jsonpath(&crate::substitution::render(path, mapping)?, target.as_deref(), *count, expect, value)
         }
         Tolerance::Range { min, max, target } => range(*min, *max, target.as_deref(), value),
         Tolerance::Probe(p) => {
             Verdict { met: false, explanation: format!("probe tolerance '{}' must be run by the runner", p.name) }
         }
-    }
+    })
 }
 
 fn verdict(met: bool, expected: String, got: &Value) -> Verdict {
@@ -141,6 +151,27 @@ fn targeted<'a>(value: &'a Value, target: Option<&str>) -> &'a Value {
     }
 }
 
+/// The longest regex tolerance pattern accepted, in bytes.
+pub const MAX_PATTERN_BYTES: usize = 4096;
+
+/// The most memory one compiled pattern may take, in bytes: 256 KiB.
+/// Compiling stops as soon as a pattern needs more, so a short pattern that
+/// expands hugely (`\w{1000}`) is refused quickly instead of costing
+/// seconds and megabytes.
+pub const MAX_PATTERN_SIZE: usize = 256 << 10;
+
+/// Compiles a regex tolerance pattern within [`MAX_PATTERN_BYTES`] and
+/// [`MAX_PATTERN_SIZE`]; validation and evaluation both use it.
+///
+/// # Errors
+/// The pattern is too long, invalid, or compiles to more than the limit.
+pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    if pattern.len() > MAX_PATTERN_BYTES {
+        return Err(format!("the pattern is longer than {MAX_PATTERN_BYTES} bytes"));
+    }
+    regex::RegexBuilder::new(pattern).size_limit(MAX_PATTERN_SIZE).nest_limit(64).build().map_err(|e| e.to_string())
+}
+
 fn regex(pattern: &Value, target: &Option<String>, value: &Value) -> Verdict {
     let pattern = match pattern {
         Value::String(p) => p.clone(),
@@ -153,7 +184,7 @@ fn regex(pattern: &Value, target: &Option<String>, value: &Value) -> Verdict {
             explanation: format!("expected text matching /{pattern}/, got {}", short(value)),
         };
     };
-    match regex::Regex::new(&pattern) {
+    match compile_pattern(&pattern) {
         Ok(re) => verdict(re.is_match(text), format!("text matching /{pattern}/"), value),
         Err(e) => Verdict { met: false, explanation: format!("invalid pattern /{pattern}/: {e}") },
     }
@@ -358,5 +389,27 @@ mod tests {
     fn verdicts_say_what_was_expected_and_what_came() {
         let v = evaluate(&Tolerance::List(vec![json!(200), json!(503)]), &json!({"status": 500}), &Mapping::new());
         assert_eq!(v.explanation, "expected status in [200,503], got 500");
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_that_compiles_beyond_the_size_limit_is_refused() {
+        let err = compile_pattern(r"\w{1000}").unwrap_err();
+        assert!(err.contains("size limit"), "{err}");
+    }
+
+    #[test]
+    fn a_pattern_longer_than_the_limit_is_refused() {
+        let err = compile_pattern(&"a".repeat(MAX_PATTERN_BYTES + 1)).unwrap_err();
+        assert!(err.contains("longer than 4096 bytes"), "{err}");
+    }
+
+    #[test]
+    fn an_ordinary_pattern_compiles() {
+        assert!(compile_pattern(r"^\d{3}-[a-z]+(\.\w+)*$").unwrap().is_match("123-abc.d_e"));
     }
 }

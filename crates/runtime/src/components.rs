@@ -60,7 +60,7 @@ pub async fn check_components(
         if names_any(&wasm.arguments, withheld) {
             continue;
         }
-        let arguments = resolve_arguments(&wasm.arguments, mapping, None);
+        let arguments = resolve_arguments(&wasm.arguments, mapping, None).map_err(|e| fail(e.to_string()))?;
         component.check_arguments(&wasm.func, &arguments).map_err(|e| fail(e.to_string()))?;
     }
     Ok(())

@@ -192,7 +192,7 @@ impl HttpProvider {
     /// `host:port` of the URL (substituted with `mapping`), for the network
     /// grant it needs.
     pub fn host_port(&self, mapping: &Mapping) -> Option<String> {
-        url_host_port(&url::Url::parse(&render(&self.url, mapping)).ok()?)
+        url_host_port(&url::Url::parse(&render(&self.url, mapping).ok()?).ok()?)
     }
 }
 

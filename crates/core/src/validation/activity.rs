@@ -15,6 +15,38 @@ use std::path::Path;
 pub struct Context<'a> {
     /// The experiment file's directory.
     pub base_dir: &'a Path,
+    /// The regex tolerance patterns compiled so far (each is compiled once).
+    pub patterns: std::cell::RefCell<std::collections::HashSet<String>>,
+}
+
+/// The most distinct regex tolerance patterns an experiment may hold: each
+/// costs up to about a millisecond to compile or refuse, so the count bounds
+/// how long validating a hostile experiment takes.
+pub const MAX_PATTERNS: usize = 256;
+
+impl<'a> Context<'a> {
+    /// A context for the experiment in `base_dir`.
+    pub fn new(base_dir: &'a Path) -> Self {
+        Self { base_dir, patterns: Default::default() }
+    }
+
+    /// Compiles regex tolerance `pattern` once per experiment, within
+    /// [`crate::tolerance::compile_pattern`]'s limits and [`MAX_PATTERNS`].
+    ///
+    /// # Errors
+    /// Why the pattern is refused.
+    pub fn check_pattern(&self, pattern: &str) -> Result<(), String> {
+        let mut seen = self.patterns.borrow_mut();
+        if seen.contains(pattern) {
+            return Ok(());
+        }
+        if seen.len() >= MAX_PATTERNS {
+            return Err(format!("the experiment has more than {MAX_PATTERNS} distinct regex patterns"));
+        }
+        crate::tolerance::compile_pattern(pattern)?;
+        seen.insert(pattern.to_string());
+        Ok(())
+    }
 }
 
 /// What replaces common Python standard-library activities.

@@ -132,7 +132,7 @@ pub fn validate_with(
     let without_env = crate::env_entries::withhold_secrets(&secrets, |_| false);
     crate::secrets::load(&without_env, &overrides.secrets, &overrides.env).map_err(ValidationError::new)?;
 
-    let ctx = activity::Context { base_dir };
+    let ctx = activity::Context::new(base_dir);
     let mut dynamic_configuration = Vec::new();
     for (key, value) in &configuration {
         if value.get("type").and_then(Value::as_str) == Some("probe") && !overrides.configuration.contains_key(key) {

@@ -276,3 +276,28 @@ fn a_sha256_pin_that_is_not_a_digest_is_refused() {
         assert!(check(doc).unwrap_err().starts_with("activity 'w': invalid sha256"), "{bad}");
     }
 }
+
+fn hypothesis_with_patterns(patterns: impl Iterator<Item = String>) -> Value {
+    let probes: Vec<Value> = patterns
+        .enumerate()
+        .map(|(i, pattern)| {
+            let mut p = probe(&format!("p{i}"));
+            p["tolerance"] = json!({"type": "regex", "pattern": pattern});
+            p
+        })
+        .collect();
+    with("steady-state-hypothesis", json!({"title": "h", "probes": probes}))
+}
+
+#[test]
+fn more_distinct_regex_patterns_than_the_limit_are_refused() {
+    let doc = hypothesis_with_patterns((0..=activity::MAX_PATTERNS).map(|i| format!("^a{i}$")));
+    let err = check(doc).unwrap_err();
+    assert!(err.contains("more than 256 distinct regex patterns"), "{err}");
+}
+
+#[test]
+fn a_regex_pattern_repeated_by_many_probes_is_compiled_once_and_accepted() {
+    let doc = hypothesis_with_patterns((0..1000).map(|_| "^ok$".to_string()));
+    assert!(check(doc).is_ok());
+}

@@ -26,7 +26,7 @@ pub fn parse(value: &Value, probe: &str, ctx: &Context) -> Result<Tolerance, Val
                     return Err(fail(format!("hypothesis probe tolerance pattern {pattern} has an invalid type")));
                 };
                 if !has_placeholder(pattern)
-                    && let Err(e) = regex::Regex::new(pattern)
+                    && let Err(e) = ctx.check_pattern(pattern)
                 {
                     return Err(fail(format!("hypothesis probe tolerance pattern {pattern} seems invalid: {e}")));
                 }

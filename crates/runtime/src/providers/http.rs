@@ -37,7 +37,7 @@ impl Provider for HttpCall {
     }
 
     fn requested(&self, mapping: &Mapping) -> Requested {
-        if has_placeholder(&render(&self.declared.url, mapping)) {
+        if render(&self.declared.url, mapping).is_ok_and(|url| has_placeholder(&url)) {
             return Requested::Deferred;
         }
         Requested::Known(self.url_grants(mapping))
@@ -111,21 +111,28 @@ impl HttpClients {
         let Call { name, mapping, value, has_tolerance, audit } = call;
         let fail = |m: String| ActivityFailed::new(format!("activity '{name}': {m}"));
         let fatal = |m: String| ActivityFailed::fatal(format!("activity '{name}': {m}"));
-        let url_text = render(&provider.url, mapping);
+        let url_text = render(&provider.url, mapping).map_err(|e| fatal(e.to_string()))?;
         let url = Url::parse(&url_text).map_err(|e| fatal(format!("invalid URL {url_text}: {e}")))?;
         url_host_port(&url).ok_or_else(|| fatal(format!("URL {url_text} has no host")))?;
         let client = self.client(provider.verify_tls && self.verify_tls).map_err(fail)?;
         let method = reqwest::Method::from_bytes(provider.method.as_bytes())
             .map_err(|_| fail(format!("invalid HTTP method {}", provider.method)))?;
-        let headers = substitute(&Value::Object(provider.headers.clone()), mapping);
+        let headers =
+            substitute(&Value::Object(provider.headers.clone()), mapping).map_err(|e| fatal(e.to_string()))?;
         let arguments = match (&provider.arguments, value) {
             (None, None) => None,
             (declared, value) => {
                 let template = declared.clone().unwrap_or_else(|| json!({}));
-                Some(resolve_arguments(&template, mapping, value))
+                Some(resolve_arguments(&template, mapping, value).map_err(|e| fatal(e.to_string()))?)
             }
         };
-        let declared = match provider.timeout.as_ref().map(|t| substitute(t, mapping)) {
+        let declared = match provider
+            .timeout
+            .as_ref()
+            .map(|t| substitute(t, mapping))
+            .transpose()
+            .map_err(|e| fatal(e.to_string()))?
+        {
             None => None,
             Some(Value::Array(pair)) => Some(pair.iter().filter_map(Value::as_f64).sum()),
             Some(t) => Some(t.as_f64().ok_or_else(|| fail(format!("invalid timeout {t}")))?),

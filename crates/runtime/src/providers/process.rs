@@ -62,14 +62,25 @@ async fn run(
         .ok_or_else(|| fail(format!("path '{}' cannot be found", provider.path)))?;
     let mut command = match &provider.arguments {
         ProcessArguments::List(items) => {
-            let items =
-                if mapping.is_empty() { items.clone() } else { items.iter().map(|i| substitute(i, mapping)).collect() };
+            let items = if mapping.is_empty() {
+                items.clone()
+            } else {
+                items
+                    .iter()
+                    .map(|i| substitute(i, mapping))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| fail(e.to_string()))?
+            };
             let mut c = tokio::process::Command::new(&program);
             c.args(items.iter().filter(|v| !v.is_null() && v.as_str() != Some("")).map(python_str));
             c
         }
         ProcessArguments::Shell(line) => {
-            let line = if mapping.is_empty() { line.clone() } else { render(line, mapping) };
+            let line = if mapping.is_empty() {
+                line.clone()
+            } else {
+                render(line, mapping).map_err(|e| fail(e.to_string()))?
+            };
             let mut c = tokio::process::Command::new("sh");
             c.arg("-c").arg(format!("{} {line}", program.display()));
             c

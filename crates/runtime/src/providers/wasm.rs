@@ -99,7 +99,8 @@ impl Provider for WasmCall {
                     &prepared_now
                 }
             };
-            let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value);
+            let arguments = resolve_arguments(&self.declared.arguments, call.mapping, call.value)
+                .map_err(|e| ActivityFailed::new(format!("activity '{}': {e}", call.name)))?;
             let outcome = self.sandbox.call_audited(component, &self.declared.func, &arguments, options).await;
             call.audit.record_all(outcome.denials);
             outcome.result.map_err(fail)

@@ -209,7 +209,14 @@ impl Executor {
     /// Sleeps for a pause; true if a signal cut it short.
     async fn pause(&self, which: &str, pause: Option<&Value>, dry: bool, seen: usize) -> bool {
         let Some(pause) = pause else { return false };
-        let secs = match substitute(pause, &self.mapping) {
+        let substituted = match substitute(pause, &self.mapping) {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::warn!("ignoring the {which} pause: {e}");
+                return false;
+            }
+        };
+        let secs = match substituted {
             Value::Number(n) => n.as_f64().unwrap_or(0.0),
             Value::String(s) => match s.trim().parse::<f64>() {
                 Ok(n) => n,

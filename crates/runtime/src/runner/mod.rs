@@ -140,7 +140,10 @@ impl Runner {
 
     /// Announces the run with the experiment as the journal records it.
     fn start(&self, exec: &Executor, plan: &CheckedPlan, mapping: &Mapping) {
-        let title = render(&plan.experiment.title, mapping);
+        let title = render(&plan.experiment.title, mapping).unwrap_or_else(|e| {
+            tracing::warn!("the title is shown as written: {e}");
+            plan.experiment.title.clone()
+        });
         tracing::info!("Running experiment: {title}");
         let mut document = plan.experiment.document.clone();
         if let Value::Object(doc) = &mut document {
