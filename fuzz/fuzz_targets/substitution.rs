@@ -23,7 +23,8 @@ fuzz_target!(|input: Input| {
     let rendered = render(&input.text, &mapping);
     let _ = substitute_str(&input.text, &mapping);
     // Text without a placeholder renders as itself, `$$` aside.
+    // (Within the output budget, which such text cannot pass.)
     if !has_placeholder(&input.text) && !input.text.contains("$$") {
-        assert_eq!(rendered, input.text);
+        assert_eq!(rendered.as_deref(), Ok(input.text.as_str()));
     }
 });
