@@ -8,8 +8,12 @@
 use crate::experiment::Activity;
 use crate::substitution::{Mapping, python_repr, substitute, substitute_str};
 use serde_json::Value;
-use serde_json_path::JsonPath;
 use std::cmp::Ordering;
+
+mod jsonpath;
+
+pub use jsonpath::MAX_JSONPATH_NODES;
+use jsonpath::jsonpath;
 
 /// A hypothesis probe's `tolerance`.
 #[derive(Debug, Clone)]
@@ -187,39 +191,6 @@ fn regex(pattern: &Value, target: &Option<String>, value: &Value) -> Verdict {
     match compile_pattern(&pattern) {
         Ok(re) => verdict(re.is_match(text), format!("text matching /{pattern}/"), value),
         Err(e) => Verdict { met: false, explanation: format!("invalid pattern /{pattern}/: {e}") },
-    }
-}
-
-fn jsonpath(path: &str, target: Option<&str>, count: Option<u64>, expect: Option<Value>, value: &Value) -> Verdict {
-    let value = targeted(value, target);
-    let parsed;
-    let document = match value {
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(v) => {
-                parsed = v;
-                &parsed
-            }
-            Err(_) => value,
-        },
-        other => other,
-    };
-    let query = match JsonPath::parse(path) {
-        Ok(q) => q,
-        Err(e) => return Verdict { met: false, explanation: format!("invalid JSON path {path}: {e}") },
-    };
-    let matches: Vec<Value> = query.query(document).all().into_iter().cloned().collect();
-    let found = Value::Array(matches.clone());
-    match (expect, count) {
-        (Some(Value::Array(expected)), _) => verdict(
-            py_eq(&found, &Value::Array(expected.clone())),
-            format!("{path} to match {}", Value::Array(expected)),
-            &found,
-        ),
-        (Some(single), _) => {
-            verdict(py_eq(&found, &Value::Array(vec![single.clone()])), format!("{path} to match [{single}]"), &found)
-        }
-        (None, Some(n)) => verdict(matches.len() as u64 == n, format!("{n} matches of {path}"), &found),
-        (None, None) => verdict(!matches.is_empty(), format!("at least one match of {path}"), &found),
     }
 }
 
