@@ -34,4 +34,4 @@ pub use policy::{AllowFlagError, Allowance, AllowedValue, MissingGrant, Permissi
 pub use policy_file::{PolicyFile, PolicyFileError};
 pub use prompt::{Answer, Prompter, ask_missing};
 pub use request::{Capability, Grants};
-pub use table::{Consent, GrantRow, GrantsTable, Origin, RequestSource, RowKind, Status};
+pub use table::{Consent, GrantRow, GrantsTable, Origin, RequestSource, RowKind, Status, escape, rerun_flags};

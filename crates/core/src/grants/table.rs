@@ -43,12 +43,26 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone)]
 pub struct Consent {
     layers: Vec<(Origin, Permissions)>,
+    limits_origin: Origin,
 }
 
 impl Consent {
     /// One layer: `permissions` from `origin`.
     pub fn new(origin: Origin, permissions: Permissions) -> Self {
-        Self { layers: vec![(origin, permissions)] }
+        Self { layers: vec![(origin, permissions)], limits_origin: Origin::Flags }
+    }
+
+    /// Where the run's default limits come from (the flags, the default,
+    /// or the policy file).
+    #[must_use]
+    pub fn with_limits_origin(mut self, origin: Origin) -> Self {
+        self.limits_origin = origin;
+        self
+    }
+
+    /// Where the run's default limits come from.
+    pub fn limits_origin(&self) -> Origin {
+        self.limits_origin
     }
 
     /// Adds a layer.
@@ -253,21 +267,10 @@ impl GrantsTable {
     }
 
     /// The one line of flags that would allow every missing row
-    /// (`--allow-read=./data --allow-net=localhost:8080`), values of one
-    /// flag joined by commas; `None` when nothing is missing. Denied rows
-    /// are not in it: no allow flag wins over a denial.
+    /// ([`rerun_flags`]); `None` when nothing is missing. Denied rows are
+    /// not in it: no allow flag wins over a denial.
     pub fn rerun_flags(&self) -> Option<String> {
-        let mut by_flag: Vec<(&'static str, Vec<String>)> = Vec::new();
-        for (capability, value) in self.missing() {
-            match by_flag.iter_mut().find(|(f, _)| *f == capability.flag()) {
-                Some((_, values)) => values.push(value),
-                None => by_flag.push((capability.flag(), vec![value])),
-            }
-        }
-        (!by_flag.is_empty()).then(|| {
-            let flags: Vec<String> = by_flag.iter().map(|(f, v)| format!("{f}={}", v.join(","))).collect();
-            escape(&flags.join(" "))
-        })
+        rerun_flags(self.missing())
     }
 
     /// The table as text lines: a header, then one line per row.
@@ -279,6 +282,25 @@ impl GrantsTable {
         lines.extend(self.rows.iter().map(|row| format!("  {row}")));
         lines
     }
+}
+
+/// The one line of flags that would allow each (capability, value)
+/// (`--allow-read=./data,./out --allow-net=localhost:8080`): each flag
+/// once, its values joined by commas, control characters escaped; `None`
+/// for none.
+pub fn rerun_flags(missing: impl IntoIterator<Item = (Capability, String)>) -> Option<String> {
+    let mut by_flag: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for (capability, value) in missing {
+        match by_flag.iter_mut().find(|(f, _)| *f == capability.flag()) {
+            Some((_, values)) if values.contains(&value) => {}
+            Some((_, values)) => values.push(value),
+            None => by_flag.push((capability.flag(), vec![value])),
+        }
+    }
+    (!by_flag.is_empty()).then(|| {
+        let flags: Vec<String> = by_flag.iter().map(|(f, v)| format!("{f}={}", v.join(","))).collect();
+        escape(&flags.join(" "))
+    })
 }
 
 /// `text` safe to print on a terminal: every control character (line
