@@ -164,6 +164,7 @@ impl GrantFlags {
             net: Allowance::from_flag(Capability::Net, self.allow_net.as_deref())?,
             env: Allowance::from_flag(Capability::Env, self.allow_env.as_deref())?,
             run: Allowance::from_flag(Capability::Run, self.allow_run.as_deref())?,
+            deny: Default::default(),
             base_dir: base_dir.to_path_buf(),
         })
     }

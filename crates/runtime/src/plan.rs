@@ -12,10 +12,14 @@
 use crate::audit::Audit;
 use crate::providers::{Call, CallFuture, Provider, ProviderFactory, Requested};
 use chaos_core::env_entries::EnvRequest;
-use chaos_core::experiment::{Activity, Experiment};
-use chaos_core::grants::{Grants, MissingGrant, Permissions, UnsafeGrant, unsafe_grants};
+use chaos_core::experiment::{Activity, Experiment, Provider as Declared};
+use chaos_core::grants::{
+    Capability, Consent, GrantRow, Grants, GrantsTable, MissingGrant, Permissions, RequestSource, RowKind, Status,
+    UnsafeGrant, rerun_flags, unsafe_grants,
+};
 use chaos_core::substitution::Mapping;
 use chaos_core::tolerance::Tolerance;
+use chaos_sandbox::Limits;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
@@ -108,6 +112,9 @@ pub struct Plan {
     /// The compiled-component cache directory: no read or write grant may
     /// overlap it.
     pub cache_dir: Option<PathBuf>,
+    /// The operator's default limits of each call (`--memory-limit`,
+    /// `--timeout`, `--output-limit`, or the policy's).
+    pub limits: Limits,
 }
 
 impl Plan {
@@ -134,7 +141,9 @@ impl Plan {
             rollbacks.push(plan_activity(activity, factory).await);
         }
         let cache_dir = factory.cache_dir().map(PathBuf::from);
+        let limits = factory.limits();
         Self {
+            limits,
             experiment: Arc::new(experiment),
             configuration,
             hypothesis,
@@ -185,6 +194,79 @@ impl Plan {
                 .filter(|request| request.requested != Requested::Known(Grants::default())),
         )
         .collect()
+    }
+
+    /// The grants table: every request of [`Plan::requests`] with where it
+    /// comes from and what `consent` decides, then the limits raised above
+    /// the built-in defaults (by the operator for every activity, or by a
+    /// wasm provider's `timeout`, which never exceeds the operator's
+    /// `--timeout`). A request that depends on dynamic configuration is a
+    /// [`Status::Deferred`] row showing the URL as written.
+    pub fn table(&self, consent: &Consent, mapping: &Mapping) -> GrantsTable {
+        let mut table = GrantsTable::default();
+        for entry in &self.env_requests {
+            let source = if entry.declared_at.starts_with("secrets:") {
+                RequestSource::Secrets
+            } else {
+                RequestSource::Configuration
+            };
+            let grants = Grants { env: vec![entry.var.clone()], ..Grants::default() };
+            table.add_grants(&entry.declared_at, source, &grants, consent);
+        }
+        let cap = self.limits.timeout;
+        for planned in self.activities() {
+            let name = &planned.activity.name;
+            let source = match &planned.activity.provider {
+                Declared::Http(_) => RequestSource::HttpUrl,
+                Declared::Process(_) => RequestSource::Program,
+                _ => RequestSource::Grants,
+            };
+            match planned.provider.requested(mapping) {
+                Requested::Known(grants) => table.add_grants(name, source, &grants, consent),
+                Requested::Deferred => table.rows.push(GrantRow {
+                    activity: name.clone(),
+                    kind: RowKind::Grant(Capability::Net),
+                    value: match &planned.activity.provider {
+                        Declared::Http(http) => http.url.clone(),
+                        _ => String::new(),
+                    },
+                    source,
+                    status: Status::Deferred,
+                }),
+            }
+            if let Declared::Wasm(wasm) = &planned.activity.provider
+                && let Some(secs) = wasm.timeout.filter(|s| *s > Limits::DEFAULT_TIMEOUT.as_secs_f64())
+            {
+                let value = if secs > cap.as_secs_f64() {
+                    format!("{secs}s, lowered to the operator's {}s", cap.as_secs_f64())
+                } else {
+                    format!("{secs}s")
+                };
+                let status = Status::Allowed { by: consent.limits_origin() };
+                let row = GrantRow {
+                    activity: name.clone(),
+                    kind: RowKind::Timeout,
+                    value,
+                    source: RequestSource::ProviderTimeout,
+                    status,
+                };
+                table.rows.push(row);
+            }
+        }
+        let operator = |kind, value| GrantRow {
+            activity: "*".to_string(),
+            kind,
+            value,
+            source: RequestSource::Operator,
+            status: Status::Allowed { by: consent.limits_origin() },
+        };
+        if self.limits.memory > Limits::DEFAULT_MEMORY {
+            table.rows.push(operator(RowKind::Memory, format!("{} MiB", self.limits.memory >> 20)));
+        }
+        if cap > Limits::DEFAULT_TIMEOUT {
+            table.rows.push(operator(RowKind::Timeout, format!("{}s", cap.as_secs_f64())));
+        }
+        table
     }
 
     /// Checks every request known with `mapping` (the configuration without
@@ -247,6 +329,10 @@ impl fmt::Display for GrantsRefused {
             for missing in &self.missing {
                 write!(f, "\n  {missing}")?;
             }
+        }
+        let not_denied = self.missing.iter().filter(|m| m.denied_by.is_none());
+        if let Some(flags) = rerun_flags(not_denied.map(|m| (m.capability, m.value.clone()))) {
+            write!(f, "\nrerun with: {flags}")?;
         }
         if !self.unsafe_grants.is_empty() {
             if !self.missing.is_empty() {

@@ -79,6 +79,25 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     if options.require_pinned {
         validation::require_pinned(&experiment)?;
     }
+    let Prepared { experiment, mapping, secret_values, env_requests } = values(experiment, options)?;
+    if options.no_validation {
+        tracing::warn!("Skipping the component checks (--no-validation)");
+    } else {
+        // Dynamic configuration is computed at run start: leave its
+        // placeholders as they are while checking arguments.
+        // Env entries not read leave their keys out of the mapping: their
+        // arguments are checked when the run reads them.
+        let static_mapping = without_dynamic_keys(&experiment, &mapping);
+        let withheld = withheld_keys(&experiment, &mapping);
+        crate::components::check_components(&experiment, sandbox, &static_mapping, &withheld).await?;
+    }
+    tracing::info!("Experiment looks valid");
+    Ok(Prepared { experiment, mapping, secret_values, env_requests })
+}
+
+/// Evaluates the configuration and secrets of `experiment`, reading only
+/// the env entries `options.env_permissions` allows.
+fn values(experiment: Experiment, options: &PrepareOptions) -> Result<Prepared, PrepareError> {
     let env_requests = env_entries::requests(
         &experiment.configuration,
         &options.vars.configuration,
@@ -93,19 +112,17 @@ pub async fn prepare(source: &str, options: &PrepareOptions, sandbox: &Sandbox) 
     let declared = env_entries::withhold_secrets(&experiment.secrets, readable);
     let secrets = secrets::load(&declared, &options.vars.secrets, &options.vars.env).map_err(ValidationError::new)?;
     let mapping = secrets::mapping(&configuration, &secrets);
-    if options.no_validation {
-        tracing::warn!("Skipping the component checks (--no-validation)");
-    } else {
-        // Dynamic configuration is computed at run start: leave its
-        // placeholders as they are while checking arguments.
-        // Env entries not read leave their keys out of the mapping: their
-        // arguments are checked when the run reads them.
-        let static_mapping = without_dynamic_keys(&experiment, &mapping);
-        let withheld = withheld_keys(&experiment, &mapping);
-        crate::components::check_components(&experiment, sandbox, &static_mapping, &withheld).await?;
-    }
-    tracing::info!("Experiment looks valid");
     Ok(Prepared { experiment, mapping, secret_values: secrets::values(&secrets), env_requests })
+}
+
+/// `prepared` with its configuration and secrets evaluated again under
+/// `options` (after a prompt allowed more env entries): the experiment is
+/// not loaded again, so what runs is what the operator saw.
+///
+/// # Errors
+/// A configuration or secret that cannot be evaluated.
+pub fn reevaluate(prepared: Prepared, options: &PrepareOptions) -> Result<Prepared, PrepareError> {
+    values(prepared.experiment, options)
 }
 
 impl Prepared {

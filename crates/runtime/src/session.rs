@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use chaos_core::grants::Permissions;
+//! use chaos_core::grants::{Consent, GrantsTable, Permissions};
 //! let session = chaos_runtime::Session::builder()
 //!     .permissions(Permissions::deny_all("."))
 //!     .build()?;
@@ -19,12 +19,12 @@
 //! what depended on it, then run and return the journal.
 
 use crate::plan::{GrantsRefused, Plan};
-use crate::prepare::{PrepareError, PrepareOptions, Prepared, prepare};
+use crate::prepare::{PrepareError, PrepareOptions, Prepared, prepare, reevaluate};
 use crate::providers::ProviderFactory;
 use crate::runner::{
     HypothesisStrategy, Interrupt, Listeners, RollbackStrategy, RunEvents, RunOptions, Runner, resolve_strategies,
 };
-use chaos_core::grants::Permissions;
+use chaos_core::grants::{Consent, GrantsTable, Permissions};
 use chaos_core::journal::Journal;
 use chaos_core::settings::Settings;
 use chaos_core::strategy::StrategyError;
@@ -100,6 +100,46 @@ impl Session {
         prepare(source, &self.prepare, &self.sandbox).await
     }
 
+    /// The grants table of `prepared` (what it asks for, and what `consent`
+    /// decides), as `chaos grants` prints it and `chaos run` logs it before
+    /// anything runs. Requests that depend on dynamic configuration are
+    /// [`chaos_core::grants::Status::Deferred`].
+    pub async fn grants_table(&self, prepared: &Prepared, consent: &Consent) -> GrantsTable {
+        let plan = Plan::new(prepared.experiment.clone(), &self.factory())
+            .await
+            .with_env_requests(prepared.env_requests.clone());
+        plan.table(consent, &prepared.static_mapping())
+    }
+
+    /// The same session with `permissions` (after a prompt allowed more).
+    #[must_use]
+    pub fn with_permissions(mut self, permissions: Permissions) -> Self {
+        self.prepare.env_permissions = Some(permissions.clone());
+        self.permissions = Arc::new(permissions);
+        self
+    }
+
+    /// `prepared` with its configuration and secrets evaluated again under
+    /// this session's permissions (after [`Session::with_permissions`]
+    /// allowed more env entries); the experiment is not loaded again.
+    ///
+    /// # Errors
+    /// A configuration or secret that cannot be evaluated.
+    pub fn reevaluate(&self, prepared: Prepared) -> Result<Prepared, PrepareError> {
+        reevaluate(prepared, &self.prepare)
+    }
+
+    fn factory(&self) -> ProviderFactory {
+        ProviderFactory::new(
+            self.sandbox.clone(),
+            self.permissions.clone(),
+            self.limits,
+            self.base_dir.clone(),
+            self.verify_tls,
+        )
+        .with_host_env(self.prepare.vars.env.clone())
+    }
+
     /// Runs a prepared experiment and returns its journal.
     ///
     /// # Errors
@@ -112,14 +152,7 @@ impl Session {
             resolve_strategies(&self.prepare.settings, runtime, self.rollback_strategy, self.hypothesis_strategy)?;
         let options = RunOptions { rollback_strategy, hypothesis_strategy, ..self.options.clone() };
 
-        let factory = ProviderFactory::new(
-            self.sandbox.clone(),
-            self.permissions.clone(),
-            self.limits,
-            self.base_dir.clone(),
-            self.verify_tls,
-        )
-        .with_host_env(self.prepare.vars.env.clone());
+        let factory = self.factory();
         let known = prepared.static_mapping();
         let plan = Plan::new(prepared.experiment, &factory)
             .await

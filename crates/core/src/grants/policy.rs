@@ -1,6 +1,9 @@
-//! What the operator allows (`--allow-*` flags, `-A`), parsed once into
-//! typed values, and the comparison with what activities request.
+//! What the operator allows (`--allow-*` flags, `-A`, a policy file,
+//! answers to prompts) and refuses (`--deny-*`), parsed once into typed
+//! values, and the comparison with what activities request. A denial always
+//! wins over an allowance.
 
+use super::deny::Denials;
 use super::host::HostPort;
 use super::path::{resolve_path, resolve_program};
 use super::request::{Capability, Grants};
@@ -47,15 +50,37 @@ impl AllowedValue for String {
     }
 }
 
-/// What the operator allows for one capability.
+/// What the operator allows (or, in [`Denials`], refuses) for one
+/// capability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Allowance<T> {
-    /// Nothing (the default).
+    /// Nothing (the default). In a [`Denials`] list: nothing is refused.
     Denied,
     /// Anything (`--allow-read` with no value).
     All,
     /// Only these values (`--allow-read=a,b`).
     Only(Vec<T>),
+}
+
+impl<T: Clone + PartialEq> Allowance<T> {
+    /// Both allowances together: anything either covers.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        match (self, other) {
+            (Allowance::All, _) | (_, Allowance::All) => Allowance::All,
+            (Allowance::Denied, x) | (x, Allowance::Denied) => x.clone(),
+            (Allowance::Only(a), Allowance::Only(b)) => {
+                let mut all = a.clone();
+                all.extend(b.iter().filter(|v| !a.contains(v)).cloned());
+                Allowance::Only(all)
+            }
+        }
+    }
+
+    /// Adds one value (nothing changes when everything is covered already).
+    pub fn add(&mut self, value: T) {
+        *self = self.union(&Allowance::Only(vec![value]));
+    }
 }
 
 impl<T: AllowedValue> Allowance<T> {
@@ -98,6 +123,8 @@ pub struct Permissions {
     pub env: Allowance<String>,
     /// `--allow-run`.
     pub run: Allowance<String>,
+    /// `--deny-*`: refused whatever is allowed (including `-A`).
+    pub deny: Denials,
     /// Directory relative paths resolve against (the run's working directory).
     pub base_dir: PathBuf,
 }
@@ -111,6 +138,7 @@ impl Permissions {
             net: Allowance::Denied,
             env: Allowance::Denied,
             run: Allowance::Denied,
+            deny: Denials::default(),
             base_dir: base_dir.into(),
         }
     }
@@ -123,12 +151,67 @@ impl Permissions {
             net: Allowance::All,
             env: Allowance::All,
             run: Allowance::All,
+            deny: Denials::default(),
             base_dir: base_dir.into(),
         }
     }
 
-    /// Whether the operator allows `value` for `capability`.
+    /// Whether the operator allows `value` for `capability`: an allowance
+    /// covers it and no denial refuses it.
     pub fn allows(&self, capability: Capability, value: &str) -> bool {
+        self.denial(capability, value).is_none() && self.allowed_without_denials(capability, value)
+    }
+
+    /// The `--deny-*` entry (as a flag, `--deny-read=./secret`) that refuses
+    /// `value` for `capability`, if any.
+    pub fn denial(&self, capability: Capability, value: &str) -> Option<String> {
+        self.deny.refusing(capability, value, &self.base_dir)
+    }
+
+    /// What the operator decides for `value`: allowed, denied (naming the
+    /// deny flag) or missing.
+    pub fn verdict(&self, capability: Capability, value: &str) -> Verdict {
+        match self.denial(capability, value) {
+            Some(flag) => Verdict::Denied(flag),
+            None if self.allowed_without_denials(capability, value) => Verdict::Allowed,
+            None => Verdict::Missing,
+        }
+    }
+
+    /// Both permissions together: everything either allows, and everything
+    /// either denies (denials still win). Relative paths of `other` must
+    /// already be resolved (as a policy file's are): `self`'s base
+    /// directory is kept.
+    #[must_use]
+    pub fn merged(&self, other: &Permissions) -> Permissions {
+        Permissions {
+            read: self.read.union(&other.read),
+            write: self.write.union(&other.write),
+            net: self.net.union(&other.net),
+            env: self.env.union(&other.env),
+            run: self.run.union(&other.run),
+            deny: self.deny.merged(&other.deny),
+            base_dir: self.base_dir.clone(),
+        }
+    }
+
+    /// Allows `value` for `capability` from now on (a prompt's answer).
+    /// A denial of it still wins.
+    pub fn grant(&mut self, capability: Capability, value: &str) {
+        match capability {
+            Capability::Read => self.read.add(PathBuf::from(value)),
+            Capability::Write => self.write.add(PathBuf::from(value)),
+            Capability::Net => {
+                if let Ok(host) = value.parse() {
+                    self.net.add(host);
+                }
+            }
+            Capability::Env => self.env.add(value.to_string()),
+            Capability::Run => self.run.add(value.to_string()),
+        }
+    }
+
+    fn allowed_without_denials(&self, capability: Capability, value: &str) -> bool {
         match capability {
             Capability::Read => self.allows_path(&self.read, value) || self.allows_path(&self.write, value),
             Capability::Write => self.allows_path(&self.write, value),
@@ -167,19 +250,38 @@ impl Permissions {
         }
     }
 
-    /// Every request of `activities` (name, grants) that is not allowed.
+    /// Every request of `activities` (name, grants) that is not allowed:
+    /// missing, or denied by a `--deny-*` entry.
     pub fn missing<'a>(&self, activities: impl IntoIterator<Item = (&'a str, &'a Grants)>) -> Vec<MissingGrant> {
         let mut missing = Vec::new();
         for (activity, grants) in activities {
             for (capability, value) in grants.requests() {
-                let entry = MissingGrant { activity: activity.to_string(), capability, value: value.to_string() };
-                if !self.allows(capability, value) && !missing.contains(&entry) {
+                let denied_by = match self.verdict(capability, value) {
+                    Verdict::Allowed => continue,
+                    Verdict::Missing => None,
+                    Verdict::Denied(flag) => Some(flag),
+                };
+                let entry =
+                    MissingGrant { activity: activity.to_string(), capability, value: value.to_string(), denied_by };
+                if !missing.contains(&entry) {
                     missing.push(entry);
                 }
             }
         }
         missing
     }
+}
+
+/// What the operator decides for one request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "by")]
+pub enum Verdict {
+    /// An allowance covers it and no denial refuses it.
+    Allowed,
+    /// Nothing allows it: an `--allow-*` flag (or a prompt's answer) would.
+    Missing,
+    /// A denial refuses it, whatever is allowed: this deny flag entry.
+    Denied(String),
 }
 
 /// One request the operator has not allowed.
@@ -191,19 +293,30 @@ pub struct MissingGrant {
     pub capability: Capability,
     /// The path, host or variable.
     pub value: String,
+    /// The `--deny-*` entry that refuses it, when it is denied rather than
+    /// merely not allowed.
+    pub denied_by: Option<String>,
+}
+
+impl MissingGrant {
+    /// The flag that would allow it (`--allow-read=./data`); `None` when it
+    /// is denied (no allow flag can win over a denial).
+    pub fn allow_flag(&self) -> Option<String> {
+        self.denied_by.is_none().then(|| format!("{}={}", self.capability.flag(), self.value))
+    }
 }
 
 impl fmt::Display for MissingGrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "activity '{}' needs {} {}: allow it with {}={}",
-            self.activity,
-            self.capability.noun(),
-            self.value,
-            self.capability.flag(),
-            self.value
-        )
+        let (activity, noun, value) = (&self.activity, self.capability.noun(), &self.value);
+        match &self.denied_by {
+            None => write!(
+                f,
+                "activity '{activity}' needs {noun} {value}: allow it with {}={value}",
+                self.capability.flag()
+            ),
+            Some(flag) => write!(f, "activity '{activity}' needs {noun} {value}: denied by {flag}"),
+        }
     }
 }
 

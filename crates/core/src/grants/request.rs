@@ -73,6 +73,18 @@ impl Capability {
         }
     }
 
+    /// The capability's name, as in `grants` blocks and policy files
+    /// (`read`, `net`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Read => "read",
+            Capability::Write => "write",
+            Capability::Net => "net",
+            Capability::Env => "env",
+            Capability::Run => "run",
+        }
+    }
+
     /// A few words for messages: "read access to".
     pub fn noun(self) -> &'static str {
         match self {

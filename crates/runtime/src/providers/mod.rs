@@ -160,6 +160,11 @@ impl ProviderFactory {
         Self { sandbox, limits, base_dir, env: HostEnv::process(), http, permissions }
     }
 
+    /// The default limits of each call.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// The compiled-component cache directory of the sandbox, if any.
     pub fn cache_dir(&self) -> Option<&std::path::Path> {
         self.sandbox.cache_dir()
