@@ -9,6 +9,7 @@ mod grants;
 mod hostile_env;
 mod hostile_host;
 mod hostile_inputs;
+mod hostile_resources;
 mod http;
 mod journal;
 mod limits;

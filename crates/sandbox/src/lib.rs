@@ -19,8 +19,13 @@
 //! - time: [`Limits::DEFAULT_TIMEOUT`], enforced twice: an epoch deadline
 //!   traps wasm that runs too long, and a host-side timeout stops a guest
 //!   blocked in a host call;
-//! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output, and
-//!   [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log per call.
+//! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output (error
+//!   messages too), and [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log
+//!   per call.
+//!
+//! And for all calls at once: a memory budget
+//! ([`SandboxBuilder::DEFAULT_TOTAL_MEMORY`]) that each call takes its
+//! memory limit from before it instantiates, waiting while it is used up.
 //!
 //! Layout: `store` builds the world-agnostic host state and the linker part
 //! every world shares; `world::activity` is the `chaos:activity` world, one
@@ -28,12 +33,14 @@
 
 #![deny(missing_docs)]
 
+mod budget;
 mod builder;
 mod builtins;
 mod cache;
 mod engine;
 mod error;
 mod grant;
+mod header;
 pub mod limiter;
 mod limits;
 mod options;
@@ -52,4 +59,7 @@ pub use limits::Limits;
 pub use options::CallOptions;
 pub use sandbox::Sandbox;
 pub use version::WASMTIME_VERSION;
-pub use world::activity::{ActivityInfo, ActivityMismatch, LoadedComponent};
+pub use world::activity::{
+    ActivityInfo, ActivityMismatch, LoadedComponent, MAX_ACTIVITIES, MAX_DESCRIBED_BYTES, MAX_DESCRIPTION_BYTES,
+    MAX_NAME_BYTES, MAX_SCHEMA_BYTES,
+};

@@ -1,8 +1,10 @@
 //! The [`Sandbox`]: compiled components, loaded once each, and calls.
 
+use crate::budget::MemoryBudget;
 use crate::builtins::{Builtins, read_component};
 use crate::cache::ArtifactCache;
 use crate::error::{CallError, LoadError};
+use crate::header::not_a_component;
 use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::store::HostState;
@@ -31,6 +33,8 @@ pub struct Sandbox {
     pub(crate) activity_linker: Linker<HostState>,
     pub(crate) cache: Arc<ArtifactCache>,
     pub(crate) builtins: Arc<dyn Builtins>,
+    /// Memory all concurrent calls may hold together.
+    pub(crate) memory: MemoryBudget,
     pub(crate) compiled: SingleFlight<Component>,
     pub(crate) loaded: SingleFlight<Arc<LoadedComponent>>,
 }
@@ -91,6 +95,9 @@ impl Sandbox {
                     let task_source = source.clone();
                     tokio::task::spawn_blocking(move || {
                         let (bytes, digest) = read_component(builtins.as_ref(), &task_source)?;
+                        if let Some(reason) = not_a_component(&bytes) {
+                            return Err(LoadError::Invalid { component: task_source, reason: reason.into() });
+                        }
                         cache
                             .load_or_compile(&engine, &bytes, digest)
                             .map_err(|e| LoadError::Invalid { component: task_source, reason: format!("{e:#}") })

@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn many_selectors_in_many_segments_are_over_the_limit() {
         let value = deep(12, 1);
-        let segment = format!("[{}]", vec!["0"; 10].join(","));
+        let segment = format!("[{}]", ["0"; 10].join(","));
         assert!(worst(&format!("${}", segment.repeat(12)), &value) > MAX_JSONPATH_NODES);
     }
 

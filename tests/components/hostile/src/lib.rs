@@ -5,6 +5,8 @@ use chaos_guest_sdk::{ActivityError, JsonSchema, activities, log, schemars};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod resources;
+
 /// No arguments.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,4 +126,6 @@ activities! {
     probe "env_count": "Returns how many environment variables it sees." => env_count,
     probe "echo": "Returns `value`." => echo,
     action "fail": "Returns an error." => fail,
+    // Resources (error messages larger than the output limit).
+    action "long_error": "Fails with a message of `bytes` bytes, of the error `kind`." => resources::long_error,
 }
