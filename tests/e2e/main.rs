@@ -14,6 +14,7 @@ mod hostile_inputs;
 mod hostile_integrity;
 mod hostile_net;
 mod hostile_signals;
+mod hostile_resources;
 mod http;
 mod journal;
 mod limits;

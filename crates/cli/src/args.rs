@@ -4,7 +4,7 @@
 //! [`VarFlags`], [`TlsFlags`], [`GrantFlags`] and [`LimitFlags`].
 
 use chaos_core::strategy::{Dry, HypothesisStrategy, RollbackStrategy};
-use chaos_sandbox::Limits;
+use chaos_sandbox::{Limits, SandboxBuilder};
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsStr;
@@ -221,6 +221,10 @@ pub struct LimitFlags {
     /// Bytes of output an activity may return, in KiB.
     #[arg(long, value_name = "KIB", default_value_t = (Limits::DEFAULT_OUTPUT >> 10) as u64)]
     pub output_limit: u64,
+    /// Memory all activities running at once may use together, in MiB: an activity waits (within its
+    /// time limit) until its memory limit fits.
+    #[arg(long, value_name = "MIB", default_value_t = (SandboxBuilder::DEFAULT_TOTAL_MEMORY >> 20) as u64)]
+    pub max_total_memory: u64,
 }
 
 /// `chaos discover`.

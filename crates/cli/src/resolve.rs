@@ -64,6 +64,17 @@ pub enum LimitError {
     /// More KiB than this machine can address.
     #[error("--output-limit {0} KiB is out of range")]
     Output(u64),
+    /// More MiB than this machine can address.
+    #[error("--max-total-memory {0} MiB is out of range")]
+    TotalMemory(u64),
+    /// One activity's limit is more than all activities may use together.
+    #[error("--memory-limit {memory} MiB is more than --max-total-memory {total} MiB: no activity could run")]
+    MemoryAboveTotal {
+        /// `--memory-limit`, MiB.
+        memory: u64,
+        /// `--max-total-memory`, MiB.
+        total: u64,
+    },
 }
 
 /// What every command gets: the settings and where they live.
@@ -99,6 +110,8 @@ pub struct ResolvedRun {
     pub permissions: Permissions,
     /// Default limits of each call.
     pub limits: Limits,
+    /// Bytes of memory all concurrent calls may use together.
+    pub total_memory: usize,
     /// Time between steady-state checks during the method.
     pub hypothesis_frequency: Duration,
     /// `--hypothesis-strategy`, if given.
@@ -114,6 +127,7 @@ pub struct ResolvedRun {
 pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
     let vars = args.vars.collect()?;
     let limits = args.limits.limits().map_err(UsageError::from)?;
+    let total_memory = args.limits.total_memory().map_err(UsageError::from)?;
     let frequency = args.hypothesis_frequency;
     let hypothesis_frequency = (frequency >= 0.0)
         .then(|| Duration::try_from_secs_f64(frequency).ok())
@@ -132,6 +146,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
         vars,
         permissions,
         limits,
+        total_memory,
         hypothesis_frequency,
         hypothesis_strategy,
         base_dir,
@@ -189,6 +204,23 @@ impl LimitFlags {
             log: Limits::DEFAULT_LOG,
         })
     }
+
+    /// `--max-total-memory` in bytes.
+    ///
+    /// # Errors
+    /// [`LimitError`]: a size that does not fit in this machine's
+    /// addresses, or smaller than `--memory-limit`.
+    pub fn total_memory(&self) -> Result<usize, LimitError> {
+        let total = usize::try_from(self.max_total_memory)
+            .ok()
+            .and_then(|mib| mib.checked_mul(1 << 20))
+            .filter(|bytes| *bytes > 0)
+            .ok_or(LimitError::TotalMemory(self.max_total_memory))?;
+        if self.memory_limit > self.max_total_memory {
+            return Err(LimitError::MemoryAboveTotal { memory: self.memory_limit, total: self.max_total_memory });
+        }
+        Ok(total)
+    }
 }
 
 #[cfg(test)]
@@ -196,7 +228,22 @@ mod tests {
     use super::*;
 
     fn limits(memory_limit: u64, timeout: f64, output_limit: u64) -> Result<Limits, LimitError> {
-        LimitFlags { memory_limit, timeout, output_limit }.limits()
+        LimitFlags { memory_limit, timeout, output_limit, max_total_memory: 2048 }.limits()
+    }
+
+    #[test]
+    fn the_total_memory_is_scaled_to_bytes() {
+        let flags = LimitFlags { memory_limit: 128, timeout: 1.0, output_limit: 1, max_total_memory: 512 };
+        assert_eq!(flags.total_memory(), Ok(512 << 20));
+    }
+
+    #[test]
+    fn a_memory_limit_above_the_total_is_a_usage_error() {
+        let flags = LimitFlags { memory_limit: 4096, timeout: 1.0, output_limit: 1, max_total_memory: 2048 };
+        assert_eq!(
+            flags.total_memory().unwrap_err().to_string(),
+            "--memory-limit 4096 MiB is more than --max-total-memory 2048 MiB: no activity could run"
+        );
     }
 
     #[test]

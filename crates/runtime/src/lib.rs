@@ -45,10 +45,18 @@ impl chaos_sandbox::Builtins for EmbeddedBuiltins {
 /// # Errors
 /// When the engine cannot be configured on this platform.
 pub fn default_sandbox() -> anyhow::Result<std::sync::Arc<chaos_sandbox::Sandbox>> {
+    Ok(default_sandbox_builder().build()?)
+}
+
+/// The builder of [`default_sandbox`]: the built-in components and the
+/// default artifact cache, every other setting at its default. Set the
+/// operator's limits on it ([`chaos_sandbox::SandboxBuilder::limits`]) so
+/// components are described under them, not under the built-in defaults.
+pub fn default_sandbox_builder() -> chaos_sandbox::SandboxBuilder {
     let mut builder = chaos_sandbox::SandboxBuilder::new();
     builder.builtins(EmbeddedBuiltins);
     if let Some(dir) = chaos_sandbox::Sandbox::default_cache_dir() {
         builder.cache_dir(dir);
     }
-    Ok(builder.build()?)
+    builder
 }

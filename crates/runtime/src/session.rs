@@ -184,7 +184,11 @@ pub struct SessionBuilder {
 
 impl SessionBuilder {
     /// The sandbox that runs components. By default, one with the built-in
-    /// components and the default artifact cache ([`crate::default_sandbox`]).
+    /// components and the default artifact cache
+    /// ([`crate::default_sandbox_builder`]) whose default limits are this
+    /// session's [`Self::limits`], so components describe themselves under
+    /// the operator's limits. A sandbox given here describes components
+    /// under its own [`chaos_sandbox::SandboxBuilder::limits`].
     pub fn sandbox(mut self, sandbox: Arc<Sandbox>) -> Self {
         self.sandbox = Some(sandbox);
         self
@@ -291,7 +295,7 @@ impl SessionBuilder {
         };
         let sandbox = match self.sandbox {
             Some(sandbox) => sandbox,
-            None => crate::default_sandbox()?,
+            None => crate::default_sandbox_builder().limits(self.limits).build()?,
         };
         let permissions = self.permissions.unwrap_or_else(|| Permissions::deny_all(&base_dir));
         let mut prepare = self.prepare;

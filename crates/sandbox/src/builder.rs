@@ -1,5 +1,6 @@
 //! [`SandboxBuilder`]: every setting of a [`Sandbox`], with its default.
 
+use crate::budget::MemoryBudget;
 use crate::builtins::{Builtins, NoBuiltins};
 use crate::cache::ArtifactCache;
 use crate::engine::{EngineSettings, new_engine};
@@ -67,6 +68,7 @@ pub struct SandboxBuilder {
     concurrent_calls: Option<u32>,
     memory_slot: Option<usize>,
     root_certificates: Vec<Vec<u8>>,
+    total_memory: usize,
 }
 
 impl SandboxBuilder {
@@ -74,6 +76,9 @@ impl SandboxBuilder {
     pub const DEFAULT_EPOCH_TICK: Duration = Duration::from_millis(10);
     /// Calls a pool is sized for by default: 16.
     pub const DEFAULT_CONCURRENT_CALLS: u32 = 16;
+    /// Memory all concurrent calls may hold together by default: 2 GiB,
+    /// sixteen calls at the default memory limit.
+    pub const DEFAULT_TOTAL_MEMORY: usize = 2 << 30;
 
     /// A builder with every default:
     /// - no artifact cache directory: every component is compiled in each
@@ -87,6 +92,8 @@ impl SandboxBuilder {
     /// - on-demand instance allocation (the pooling allocator is off);
     /// - HTTPS servers reached through `wasi:http` are verified against the
     ///   Mozilla root certificates (webpki-roots) only.
+    /// - concurrent calls hold at most [`Self::DEFAULT_TOTAL_MEMORY`] (2 GiB)
+    ///   of memory and tables together.
     ///
     /// Whatever the settings, a call gets no capability it was not granted:
     /// no preopened directory, no environment variable, no socket, no name
@@ -101,6 +108,7 @@ impl SandboxBuilder {
             concurrent_calls: None,
             memory_slot: None,
             root_certificates: Vec::new(),
+            total_memory: Self::DEFAULT_TOTAL_MEMORY,
         }
     }
 
@@ -122,8 +130,9 @@ impl SandboxBuilder {
     }
 
     /// The default limits of a call: used to describe components while
-    /// loading them, and to size the pool. Each call still gives its own
-    /// limits in [`crate::CallOptions`].
+    /// loading them (so a component that spins or hogs memory in `describe`
+    /// is stopped at these limits), and to size the pool. Each call still
+    /// gives its own limits in [`crate::CallOptions`].
     ///
     /// By default [`Limits::default`].
     pub fn limits(&mut self, limits: Limits) -> &mut Self {
@@ -144,6 +153,25 @@ impl SandboxBuilder {
             return Err(SandboxError::ZeroEpochTick);
         }
         self.epoch_tick = tick;
+        Ok(self)
+    }
+
+    /// Bytes of memory and tables all calls running at once may hold
+    /// together. Each call (and each `describe` while loading) takes its
+    /// whole memory limit from this budget before it instantiates and gives
+    /// it back when it ends; calls that do not fit wait, and the wait counts
+    /// against their time limit. A call whose memory limit alone is larger
+    /// is refused ([`crate::CallError::MemoryLimitAboveTotal`]).
+    ///
+    /// By default [`Self::DEFAULT_TOTAL_MEMORY`].
+    ///
+    /// # Errors
+    /// [`SandboxError::ZeroLimit`] for zero.
+    pub fn max_total_memory(&mut self, bytes: usize) -> Result<&mut Self, SandboxError> {
+        if bytes == 0 {
+            return Err(SandboxError::ZeroLimit("total memory"));
+        }
+        self.total_memory = bytes;
         Ok(self)
     }
 
@@ -227,6 +255,7 @@ impl SandboxBuilder {
             memory_slot: pool.map(|p| p.memory_slot),
             activity_linker: linker,
             builtins: self.builtins.clone(),
+            memory: MemoryBudget::new(self.total_memory),
             compiled: Default::default(),
             loaded: Default::default(),
         }))

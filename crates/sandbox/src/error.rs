@@ -109,6 +109,15 @@ pub enum CallError {
         /// The limit: live resources.
         limit: usize,
     },
+    /// The call's memory limit is larger than the sandbox's total memory
+    /// budget for concurrent calls, so it could never run.
+    #[error("has a memory limit of {} MiB, more than the total memory budget of {} MiB shared by all concurrent activities", .limit >> 20, .total >> 20)]
+    MemoryLimitAboveTotal {
+        /// The call's limit, bytes.
+        limit: usize,
+        /// The budget, bytes.
+        total: usize,
+    },
     /// The output was larger than allowed.
     #[error("returned {size} bytes of output, over its output limit of {limit} bytes")]
     OutputLimit {

@@ -20,9 +20,14 @@
 //!   traps wasm that runs too long, and a host-side timeout stops a guest
 //!   blocked in a host call; wasm yields at every epoch tick, so whoever
 //!   awaits a call (that timeout, a signal) can drop it within a tick;
-//! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output, and
-//!   [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log per call;
+//! - output: [`Limits::DEFAULT_OUTPUT`] bytes of JSON output (error
+//!   messages too), and [`Limits::DEFAULT_LOG`] bytes of stdout/stderr/log
+//!   per call;
 //! - host resources (not counted as memory): [`host_resources`].
+//!
+//! And for all calls at once: a memory budget
+//! ([`SandboxBuilder::DEFAULT_TOTAL_MEMORY`]) that each call takes its
+//! memory limit from before it instantiates, waiting while it is used up.
 //!
 //! Layout: `store` builds the world-agnostic host state and the linker part
 //! every world shares; `world::activity` is the `chaos:activity` world, one
@@ -34,6 +39,7 @@
 
 #![deny(missing_docs)]
 
+mod budget;
 mod builder;
 mod builtins;
 mod cache;
@@ -41,6 +47,7 @@ mod denials;
 mod engine;
 mod error;
 mod grant;
+mod header;
 pub mod host_resources;
 pub mod limiter;
 mod limits;
@@ -63,4 +70,7 @@ pub use options::CallOptions;
 pub use outcome::CallOutcome;
 pub use sandbox::Sandbox;
 pub use version::WASMTIME_VERSION;
-pub use world::activity::{ActivityInfo, ActivityMismatch, LoadedComponent};
+pub use world::activity::{
+    ActivityInfo, ActivityMismatch, LoadedComponent, MAX_ACTIVITIES, MAX_DESCRIBED_BYTES, MAX_DESCRIPTION_BYTES,
+    MAX_NAME_BYTES, MAX_SCHEMA_BYTES,
+};

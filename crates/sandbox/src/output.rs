@@ -138,6 +138,21 @@ impl Inner {
     }
 }
 
+/// A guest's error message within `limit` bytes: a longer one is cut (at a
+/// character boundary) and says how much was left out, so an activity
+/// cannot pass more text through its error than through its output.
+pub(crate) fn bounded(mut message: String, limit: usize) -> String {
+    if message.len() <= limit {
+        return message;
+    }
+    let size = message.len();
+    message.truncate(message.floor_char_boundary(limit));
+    message.push_str(&format!(
+        "... (truncated: the message was {size} bytes, over the activity's output limit of {limit} bytes)"
+    ));
+    message
+}
+
 /// The lines of a guest's text worth logging: split on `\n`, without a
 /// trailing `\r`, blank lines left out.
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -184,11 +199,24 @@ impl AsyncWrite for GuestWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::lines;
+    use super::{bounded, lines};
 
     #[test]
     fn a_record_with_line_breaks_is_split_into_lines() {
         let text = "first\r\n[2026-01-01 00:00:00 INFO] forged\n\n  \nlast";
         assert_eq!(lines(text).collect::<Vec<_>>(), ["first", "[2026-01-01 00:00:00 INFO] forged", "last"]);
+    }
+
+    #[test]
+    fn a_message_within_the_limit_is_kept_whole() {
+        assert_eq!(bounded("broken".into(), 6), "broken");
+    }
+
+    #[test]
+    fn a_message_over_the_limit_is_cut_and_says_so() {
+        assert_eq!(
+            bounded("ééé".into(), 3),
+            "é... (truncated: the message was 6 bytes, over the activity's output limit of 3 bytes)"
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! The [`Sandbox`]: compiled components, loaded once each, and calls.
 
+use crate::budget::MemoryBudget;
 use crate::builtins::{Builtins, read_component};
 use crate::cache::ArtifactCache;
 use crate::error::{CallError, LoadError};
+use crate::header::not_a_component;
 use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::outcome::CallOutcome;
@@ -37,6 +39,8 @@ pub struct Sandbox {
     pub(crate) builtins: Arc<dyn Builtins>,
     /// Each compiled component with the SHA-256 of the bytes compiled.
     pub(crate) compiled: SingleFlight<(Component, String)>,
+    /// Memory all concurrent calls may hold together.
+    pub(crate) memory: MemoryBudget,
     pub(crate) loaded: SingleFlight<Arc<LoadedComponent>>,
 }
 
@@ -115,6 +119,9 @@ impl Sandbox {
                     let task_source = source.clone();
                     tokio::task::spawn_blocking(move || {
                         let (bytes, known) = read_component(builtins.as_ref(), &task_source)?;
+                        if let Some(reason) = not_a_component(&bytes) {
+                            return Err(LoadError::Invalid { component: task_source, reason: reason.into() });
+                        }
                         let digest = known.map_or_else(|| format!("{:x}", Sha256::digest(&bytes)), str::to_string);
                         check_pin(&task_source, pin.as_ref(), &digest)?;
                         let component = cache

@@ -10,7 +10,7 @@ pub mod settings;
 pub mod validate;
 
 use anyhow::Context as _;
-use chaos_sandbox::Sandbox;
+use chaos_sandbox::{Limits, Sandbox};
 use std::sync::Arc;
 
 /// The sandbox, with the built-in components and the default component cache.
@@ -19,4 +19,16 @@ use std::sync::Arc;
 /// When the engine cannot start on this platform.
 pub fn sandbox() -> anyhow::Result<Arc<Sandbox>> {
     chaos_runtime::default_sandbox().context("cannot start the sandbox")
+}
+
+/// The sandbox of a run: [`sandbox`] under the operator's limits, which
+/// also apply to components describing themselves while they load, and
+/// with the operator's memory budget for all concurrent activities.
+///
+/// # Errors
+/// When the engine cannot start on this platform.
+pub fn run_sandbox(limits: Limits, total_memory: usize) -> anyhow::Result<Arc<Sandbox>> {
+    let mut builder = chaos_runtime::default_sandbox_builder();
+    builder.limits(limits).max_total_memory(total_memory)?;
+    builder.build().context("cannot start the sandbox")
 }

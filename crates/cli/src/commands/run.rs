@@ -17,7 +17,7 @@ use std::process::ExitCode;
 /// that cannot be written.
 pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<ExitCode> {
     let session = Session::builder()
-        .sandbox(super::sandbox()?)
+        .sandbox(super::run_sandbox(resolved.limits, resolved.total_memory)?)
         .permissions(resolved.permissions)
         .limits(resolved.limits)
         .base_dir(resolved.base_dir)

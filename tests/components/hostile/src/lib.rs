@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 mod net;
+mod resources;
 
 /// No arguments.
 #[derive(Deserialize, JsonSchema)]
@@ -138,4 +139,6 @@ activities! {
     // audit
     probe "connect_many": "Tries TCP connections to `count` ports from `host`:`port`; returns how many connected." => audit::connect_many,
     probe "deny_self": "Fails with capability-denied and `message`." => audit::deny_self,
+    // Resources (error messages larger than the output limit).
+    action "long_error": "Fails with a message of `bytes` bytes, of the error `kind`." => resources::long_error,
 }

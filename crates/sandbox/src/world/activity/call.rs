@@ -1,15 +1,21 @@
-//! One call of the `chaos:activity` world: instantiate on a fresh store,
-//! call `run` (or `describe`), and check the output against the limits.
+//! One call of the `chaos:activity` world: take the call's memory from the
+//! sandbox's budget, instantiate on a fresh store, call `run` (or
+//! `describe`), and check the output against the limits.
 
 use super::bindings::ActivityPre;
 use super::bindings::chaos::activity::types::{ActivityError as WitError, ActivityInfo};
 use super::component::LoadedComponent;
+use crate::budget::Reservation;
 use crate::error::CallError;
+use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::outcome::CallOutcome;
+use crate::output::bounded;
 use crate::sandbox::Sandbox;
 use crate::store::{HostState, new_store, settle};
 use serde_json::Value;
+use tokio::time::Instant;
+use wasmtime::Store;
 
 /// Runs `func` of `component` with `arguments`; returns its result with
 /// what the host refused it meanwhile.
@@ -20,18 +26,20 @@ pub(crate) async fn call(
     arguments: &Value,
     options: &CallOptions,
 ) -> CallOutcome {
-    let mut store = match new_store(sandbox.engine(), options, sandbox.epoch_tick(), &sandbox.tls) {
-        Ok(store) => store,
+    let (deadline, _reservation, mut store) = match start(sandbox, options).await {
+        Ok(started) => started,
         Err(e) => return CallOutcome::new(Err(e), Default::default()),
     };
-    let result = run(&mut store, component, func, arguments, options).await;
+    let result = run(&mut store, deadline, component, func, arguments, options).await;
     let denials = store.data().denials.take();
     CallOutcome::new(result, denials)
 }
 
-/// Runs `func` on `store`, and checks its output against the limits.
+/// Runs `func` on `store` until `deadline`, and checks its output against
+/// the limits.
 async fn run(
-    store: &mut wasmtime::Store<HostState>,
+    store: &mut Store<HostState>,
+    deadline: Instant,
     component: &LoadedComponent,
     func: &str,
     arguments: &Value,
@@ -39,17 +47,17 @@ async fn run(
 ) -> Result<Value, CallError> {
     let arguments = serde_json::to_string(arguments).expect("JSON values serialize");
     let limits = options.limits;
-    let outcome = tokio::time::timeout(limits.timeout, async {
+    let outcome = tokio::time::timeout_at(deadline, async {
         let instance = component.pre.instantiate_async(&mut *store).await?;
         instance.chaos_activity_activities().call_run(&mut *store, func, &arguments).await
     })
     .await;
     store.data().log.flush();
-    let text = match settle(outcome, store, limits)? {
+    let text = match settle(outcome, store, limits).map_err(|e| bounded_error(e, limits))? {
         Ok(text) => text,
-        Err(WitError::InvalidArguments(m)) => return Err(CallError::InvalidArguments(m)),
-        Err(WitError::CapabilityDenied(m)) => return Err(CallError::CapabilityDenied(m)),
-        Err(WitError::Failed(m)) => return Err(CallError::Failed(m)),
+        Err(WitError::InvalidArguments(m)) => return Err(CallError::InvalidArguments(bounded(m, limits.output))),
+        Err(WitError::CapabilityDenied(m)) => return Err(CallError::CapabilityDenied(bounded(m, limits.output))),
+        Err(WitError::Failed(m)) => return Err(CallError::Failed(bounded(m, limits.output))),
     };
     if text.len() > limits.output {
         return Err(CallError::OutputLimit { size: text.len(), limit: limits.output });
@@ -63,12 +71,41 @@ pub(crate) async fn describe(
     pre: &ActivityPre<HostState>,
     options: &CallOptions,
 ) -> Result<Vec<ActivityInfo>, CallError> {
-    let mut store = new_store(sandbox.engine(), options, sandbox.epoch_tick(), &sandbox.tls)?;
-    let outcome = tokio::time::timeout(options.limits.timeout, async {
+    let (deadline, _reservation, mut store) = start(sandbox, options).await?;
+    let outcome = tokio::time::timeout_at(deadline, async {
         let instance = pre.instantiate_async(&mut store).await?;
         instance.chaos_activity_activities().call_describe(&mut store).await
     })
     .await;
     store.data().log.flush();
-    settle(outcome, &store, options.limits)
+    settle(outcome, &store, options.limits).map_err(|e| bounded_error(e, options.limits))
+}
+
+/// The call's deadline, its memory taken from the sandbox's budget (waiting
+/// for it counts against the time limit), and its store, whose epoch
+/// deadline is what is left of the time limit.
+async fn start(
+    sandbox: &Sandbox,
+    options: &CallOptions,
+) -> Result<(Instant, Reservation, Store<HostState>), CallError> {
+    let limits = options.limits;
+    let deadline = Instant::now() + limits.timeout;
+    let reservation = tokio::time::timeout_at(deadline, sandbox.memory.reserve(limits.memory))
+        .await
+        .map_err(|_| CallError::Timeout(limits.timeout))??;
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(CallError::Timeout(limits.timeout));
+    }
+    let remaining = CallOptions { limits: Limits { timeout: left, ..limits }, ..options.clone() };
+    let store = new_store(sandbox.engine(), &remaining, sandbox.epoch_tick(), &sandbox.tls)?;
+    Ok((deadline, reservation, store))
+}
+
+/// A trap's message, within the output limit.
+fn bounded_error(error: CallError, limits: Limits) -> CallError {
+    match error {
+        CallError::Trap(m) => CallError::Trap(bounded(m, limits.output)),
+        other => other,
+    }
 }

@@ -2,7 +2,7 @@
 //! loaded.
 
 use super::bindings::ActivityPre;
-use super::bindings::chaos::activity::types::Kind;
+use super::bindings::chaos::activity::types::{ActivityInfo as WitInfo, Kind};
 use super::call;
 use crate::error::LoadError;
 use crate::options::CallOptions;
@@ -50,6 +50,56 @@ pub enum ActivityMismatch {
     },
 }
 
+/// Most activities one component may describe.
+pub const MAX_ACTIVITIES: usize = 256;
+/// Longest activity name, bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Longest activity description, bytes.
+pub const MAX_DESCRIPTION_BYTES: usize = 4 << 10;
+/// Largest arguments schema of one activity, bytes.
+pub const MAX_SCHEMA_BYTES: usize = 64 << 10;
+/// Most bytes of names, descriptions and schemas one component may describe
+/// in all: 1 MiB. Each schema is compiled when the component loads, so
+/// without this a component describing 200,000 activities made the host
+/// compile 200,000 schemas (792 MB).
+pub const MAX_DESCRIBED_BYTES: usize = 1 << 20;
+
+/// Refuses a description larger than the caps above, naming the cap and
+/// quoting nothing of it.
+fn check_size(infos: &[WitInfo]) -> Result<(), String> {
+    if infos.len() > MAX_ACTIVITIES {
+        return Err(format!("it describes {} activities, more than the limit of {MAX_ACTIVITIES}", infos.len()));
+    }
+    let mut total = 0usize;
+    for (i, info) in infos.iter().enumerate() {
+        let activity = if info.name.len() <= MAX_NAME_BYTES {
+            format!("activity `{}`", info.name)
+        } else {
+            return Err(format!(
+                "activity #{} has a name of {} bytes, more than the limit of {MAX_NAME_BYTES}",
+                i + 1,
+                info.name.len()
+            ));
+        };
+        for (what, size, limit) in [
+            ("a description", info.description.len(), MAX_DESCRIPTION_BYTES),
+            ("an arguments schema", info.arguments_schema.len(), MAX_SCHEMA_BYTES),
+        ] {
+            if size > limit {
+                return Err(format!("{activity} has {what} of {size} bytes, more than the limit of {limit}"));
+            }
+        }
+        total += info.name.len() + info.description.len() + info.arguments_schema.len();
+    }
+    if total > MAX_DESCRIBED_BYTES {
+        return Err(format!(
+            "its activities' names, descriptions and schemas take {total} bytes, more than the limit of \
+             {MAX_DESCRIBED_BYTES}"
+        ));
+    }
+    Ok(())
+}
+
 /// A compiled component, ready to instantiate, with its activities.
 pub struct LoadedComponent {
     source: ComponentRef,
@@ -78,6 +128,7 @@ impl LoadedComponent {
         let infos = call::describe(sandbox, &pre, &options)
             .await
             .map_err(|e| not_activity(format!("describing its activities failed: {e}")))?;
+        check_size(&infos).map_err(not_activity)?;
         let mut activities = Vec::new();
         let mut validators = HashMap::new();
         for info in infos {
@@ -147,5 +198,48 @@ impl LoadedComponent {
             })
             .collect();
         if problems.is_empty() { Ok(()) } else { Err(ActivityMismatch::Arguments { name: name.to_string(), problems }) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, description: usize, schema: usize) -> WitInfo {
+        WitInfo {
+            name: name.into(),
+            kind: Kind::Probe,
+            description: "d".repeat(description),
+            arguments_schema: " ".repeat(schema),
+        }
+    }
+
+    #[test]
+    fn a_component_within_the_caps_is_accepted() {
+        assert_eq!(check_size(&vec![info("a", 100, 1000); MAX_ACTIVITIES]), Ok(()));
+    }
+
+    #[test]
+    fn too_many_activities_are_refused() {
+        let e = check_size(&vec![info("a", 1, 1); MAX_ACTIVITIES + 1]).unwrap_err();
+        assert_eq!(e, "it describes 257 activities, more than the limit of 256");
+    }
+
+    #[test]
+    fn a_schema_over_its_cap_is_refused_naming_the_activity() {
+        let e = check_size(&[info("big", 1, MAX_SCHEMA_BYTES + 1)]).unwrap_err();
+        assert_eq!(e, "activity `big` has an arguments schema of 65537 bytes, more than the limit of 65536");
+    }
+
+    #[test]
+    fn a_long_name_is_refused_without_quoting_it() {
+        let e = check_size(&[info(&"n".repeat(MAX_NAME_BYTES + 1), 1, 1)]).unwrap_err();
+        assert_eq!(e, "activity #1 has a name of 129 bytes, more than the limit of 128");
+    }
+
+    #[test]
+    fn descriptions_larger_in_all_than_the_cap_are_refused() {
+        let e = check_size(&vec![info("a", 1, MAX_SCHEMA_BYTES); 17]).unwrap_err();
+        assert!(e.contains("more than the limit of 1048576"), "{e}");
     }
 }

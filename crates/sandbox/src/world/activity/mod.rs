@@ -5,7 +5,10 @@ mod bindings;
 pub(crate) mod call;
 mod component;
 
-pub use component::{ActivityInfo, ActivityMismatch, LoadedComponent};
+pub use component::{
+    ActivityInfo, ActivityMismatch, LoadedComponent, MAX_ACTIVITIES, MAX_DESCRIBED_BYTES, MAX_DESCRIPTION_BYTES,
+    MAX_NAME_BYTES, MAX_SCHEMA_BYTES,
+};
 
 use crate::store::HostState;
 use wasmtime::component::{HasSelf, Linker};
