@@ -57,6 +57,10 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Check an experiment without running it.
     Validate(ValidateArgs),
+    /// Print every capability an experiment asks for and whether the given
+    /// flags and policy allow it (exit 0: all allowed; 1: something is
+    /// missing or denied; 2: a usage error).
+    Grants(Box<GrantsArgs>),
     /// Describe the activities of a component in a discovery file.
     Discover(DiscoverArgs),
     /// Build an experiment from a discovery file.
@@ -103,6 +107,10 @@ pub struct RunArgs {
     /// Refuse any component file without a `sha256` pin (built-ins need none).
     #[arg(long)]
     pub require_pinned: bool,
+    /// Never ask about grants the flags do not allow, even in a terminal:
+    /// refuse, and print the flags to add (the behaviour without a terminal).
+    #[arg(long)]
+    pub no_prompt: bool,
     /// TLS verification.
     #[command(flatten)]
     pub tls: TlsFlags,
@@ -166,6 +174,28 @@ pub struct ValidateArgs {
     pub vars: VarFlags,
 }
 
+/// `chaos grants`.
+#[derive(Debug, Args)]
+pub struct GrantsArgs {
+    /// The experiment: a .json, .yaml or .yml file, or an http(s) URL.
+    pub source: String,
+    /// Print the table as JSON (`{"rows": [...]}`) on stdout, for tools.
+    #[arg(long)]
+    pub json: bool,
+    /// TLS verification.
+    #[command(flatten)]
+    pub tls: TlsFlags,
+    /// Configuration overrides.
+    #[command(flatten)]
+    pub vars: VarFlags,
+    /// What the operator allows.
+    #[command(flatten)]
+    pub grants: GrantFlags,
+    /// Default limits of each activity.
+    #[command(flatten)]
+    pub limits: LimitFlags,
+}
+
 /// `--var` and `--var-file`.
 #[derive(Debug, Args, Default)]
 pub struct VarFlags {
@@ -186,7 +216,9 @@ pub struct TlsFlags {
 }
 
 /// The operator's grants, Deno-style. Without a flag, nothing of that kind
-/// is allowed; a flag without values allows everything of its kind.
+/// is allowed; a flag without values allows (or denies) everything of its
+/// kind. A `--deny-*` always wins over any allow: flags, `-A`, the policy
+/// file and answers to prompts.
 #[derive(Debug, Args, Default)]
 pub struct GrantFlags {
     /// Allow reading under these directories (comma-separated; all if empty).
@@ -198,15 +230,43 @@ pub struct GrantFlags {
     /// Allow connecting to these hosts (`host:port`, or `host` for any port).
     #[arg(long, value_name = "HOSTS", num_args = 0.., require_equals = true, value_delimiter = ',')]
     pub allow_net: Option<Vec<String>>,
-    /// Allow reading these environment variables.
+    /// Allow reading these environment variables (activity `env` grants and
+    /// `{"type": "env"}` entries of the configuration and secrets).
     #[arg(long, value_name = "VARS", num_args = 0.., require_equals = true, value_delimiter = ',')]
     pub allow_env: Option<Vec<String>>,
     /// Allow running these programs (process providers run outside the sandbox).
     #[arg(long, value_name = "PROGRAMS", num_args = 0.., require_equals = true, value_delimiter = ',')]
     pub allow_run: Option<Vec<String>>,
-    /// Allow everything the experiment asks for.
-    #[arg(short = 'A', long)]
+    /// Allow every read, write, net, env and run request of the experiment,
+    /// as if each `--allow-*` flag were given without values. `--deny-*`
+    /// flags and the policy file's `deny:` still win, and grants that would
+    /// let a guest change what the host runs are still refused (a program
+    /// under a writable directory, a grant over the component cache).
+    /// Limits are not raised.
+    #[arg(short = 'A', long, verbatim_doc_comment)]
     pub allow_all: bool,
+    /// Refuse reading (and writing) under these paths, and any request for
+    /// a directory that contains one (all if empty). Wins over every allow.
+    #[arg(long, value_name = "PATHS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub deny_read: Option<Vec<String>>,
+    /// Refuse writing under these paths, and any write request for a
+    /// directory that contains one (all if empty). Wins over every allow.
+    #[arg(long, value_name = "PATHS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub deny_write: Option<Vec<String>>,
+    /// Refuse these hosts (`host` for every port; all if empty). Wins over every allow.
+    #[arg(long, value_name = "HOSTS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub deny_net: Option<Vec<String>>,
+    /// Refuse these environment variables (all if empty). Wins over every allow.
+    #[arg(long, value_name = "VARS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub deny_env: Option<Vec<String>>,
+    /// Refuse these programs (all if empty). Wins over every allow.
+    #[arg(long, value_name = "PROGRAMS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub deny_run: Option<Vec<String>>,
+    /// The operator's policy file: standing `allow:`, `deny:` and `limits:`
+    /// (YAML or JSON). Replaces the settings file's `policy:`; flags add to
+    /// it and denials from either win.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 /// Default limits for each activity call; a provider's `timeout` overrides the time limit.
@@ -359,6 +419,15 @@ mod tests {
         let flag = args.hypothesis_strategy.unwrap();
         assert_eq!(flag.strategy, HypothesisStrategy::Continuously);
         assert!(flag.deprecated_spelling);
+    }
+
+    #[test]
+    fn allow_all_help_says_what_it_allows_and_what_still_wins() {
+        let help = Cli::command().find_subcommand_mut("run").unwrap().render_long_help().to_string();
+        for words in ["--deny-* flags and the policy file's `deny:` still win", "a program under a writable directory"]
+        {
+            assert!(help.contains(words), "{words} missing from:\n{help}");
+        }
     }
 
     #[test]

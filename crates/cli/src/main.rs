@@ -7,36 +7,45 @@
 mod args;
 mod commands;
 mod logging;
+mod prompt;
 mod replace;
 mod resolve;
 
 use anyhow::Context as _;
 use args::{Cli, Command};
-use clap::Parser;
-use resolve::UsageError;
+use clap::{CommandFactory, FromArgMatches};
+use resolve::{GivenFlags, UsageError};
 use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match run(cli, &GivenFlags::of(&matches)) {
         Ok(code) => code,
         Err(error) => exit_code(&error),
     }
 }
 
 /// Initializes logging, resolves the command line and runs the command.
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, given: &GivenFlags) -> anyhow::Result<ExitCode> {
     let log_file = cli.log_file.as_ref().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
     logging::init(cli.verbose, cli.log_format, log_file.as_deref())?;
     let ctx = resolve::context(&cli)?;
     match cli.command {
         Command::Run(args) => {
-            let resolved = resolve::run(&args, &ctx)?;
+            let resolved = resolve::run(&args, &ctx, given)?;
             block_on(commands::run::execute(*args, resolved))
         }
         Command::Validate(args) => {
             let vars = args.vars.collect()?;
             block_on(commands::validate::validate(args, vars, &ctx))
+        }
+        Command::Grants(args) => {
+            let vars = args.vars.collect()?;
+            let base_dir = std::env::current_dir().context("cannot read the current directory")?;
+            let grants = resolve::grants(&args.grants, &args.limits, given, &ctx, &base_dir)?;
+            block_on(commands::grants::grants(*args, vars, grants, &ctx, base_dir))
         }
         Command::Discover(args) => block_on(commands::discover::discover(args)),
         Command::Info(args) => block_on(commands::info::info(args, &ctx)),

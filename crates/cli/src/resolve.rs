@@ -5,7 +5,9 @@
 
 use crate::args::{Cli, GrantFlags, HypothesisFlag, LimitFlags, RunArgs, VarFlags};
 use anyhow::Context as _;
-use chaos_core::grants::{AllowFlagError, Allowance, Capability, Permissions};
+use chaos_core::grants::{
+    AllowFlagError, Allowance, Capability, Consent, Denials, Origin, Permissions, PolicyFile, PolicyFileError,
+};
 use chaos_core::settings::Settings;
 use chaos_core::strategy::HypothesisStrategy;
 use chaos_core::vars::{self, Vars};
@@ -44,6 +46,9 @@ pub enum UsageError {
     /// A malformed `--allow-*` value.
     #[error(transparent)]
     Grant(#[from] AllowFlagError),
+    /// A policy file (or the settings' `policy:`) that cannot be used.
+    #[error(transparent)]
+    Policy(#[from] PolicyFileError),
     /// A limit out of range.
     #[error(transparent)]
     Limit(#[from] LimitError),
@@ -99,6 +104,86 @@ pub fn context(cli: &Cli) -> anyhow::Result<Context> {
     Ok(Context { settings_path, settings })
 }
 
+/// The flags given on the command line (not left at their defaults), by
+/// clap id: a limit in the policy file applies unless its flag was given.
+#[derive(Debug, Clone, Default)]
+pub struct GivenFlags(Vec<String>);
+
+impl GivenFlags {
+    /// The flags of the subcommand in `matches` given on the command line.
+    pub fn of(matches: &clap::ArgMatches) -> Self {
+        let Some((_, sub)) = matches.subcommand() else { return Self::default() };
+        let given =
+            sub.ids().filter(|id| sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine));
+        Self(given.map(|id| id.as_str().to_string()).collect())
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|g| g == id)
+    }
+}
+
+/// What the operator allows and refuses, layer by layer (the policy file,
+/// then the flags or `-A`), and the limits with the policy's applied.
+#[derive(Debug, Clone)]
+pub struct ResolvedGrants {
+    /// The layers.
+    pub consent: Consent,
+    /// Default limits of each call.
+    pub limits: Limits,
+}
+
+/// Resolves the grant flags, the policy file (`--policy`, or the settings'
+/// `policy:`) and the limits.
+///
+/// # Errors
+/// A [`UsageError`] for a malformed flag value, a bad policy file or a limit
+/// out of range.
+pub fn grants(
+    flags: &GrantFlags,
+    limits: &LimitFlags,
+    given: &GivenFlags,
+    ctx: &Context,
+    base_dir: &Path,
+) -> Result<ResolvedGrants, UsageError> {
+    let policy = match (&flags.policy, ctx.settings.get("policy")) {
+        (Some(path), _) => Some((PolicyFile::load(path)?, parent_dir(path))),
+        (None, Some(entry)) => Some(PolicyFile::from_settings(entry, &ctx.settings_path)?),
+        (None, None) => None,
+    };
+    let origin = if flags.allow_all { Origin::AllowAll } else { Origin::Flags };
+    let mut consent = Consent::new(origin, flags.permissions(base_dir)?);
+    let mut limit_flags = LimitFlags { ..*limits };
+    if let Some((policy, dir)) = policy {
+        let path = flags.policy.clone().unwrap_or_else(|| ctx.settings_path.clone());
+        let permissions =
+            policy.permissions(&dir).map_err(|message| PolicyFileError { path: path.clone(), message })?;
+        consent = consent.with(Origin::Policy, permissions);
+        let from_policy = [
+            policy
+                .limits
+                .memory_limit
+                .filter(|_| !given.contains("memory_limit"))
+                .map(|m| limit_flags.memory_limit = m),
+            policy.limits.timeout.filter(|_| !given.contains("timeout")).map(|t| limit_flags.timeout = t),
+            policy
+                .limits
+                .output_limit
+                .filter(|_| !given.contains("output_limit"))
+                .map(|o| limit_flags.output_limit = o),
+        ];
+        if from_policy.iter().any(Option::is_some) {
+            consent = consent.with_limits_origin(Origin::Policy);
+        }
+    }
+    Ok(ResolvedGrants { limits: limit_flags.limits()?, consent })
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
 /// Everything `chaos run` needs besides its arguments.
 #[derive(Debug, Clone)]
 pub struct ResolvedRun {
@@ -106,8 +191,8 @@ pub struct ResolvedRun {
     pub settings: Settings,
     /// `--var` and `--var-file` values, with the `.env` overlay.
     pub vars: Vars,
-    /// What the operator allows.
-    pub permissions: Permissions,
+    /// What the operator allows and refuses, layer by layer.
+    pub consent: Consent,
     /// Default limits of each call.
     pub limits: Limits,
     /// Bytes of memory all concurrent calls may use together.
@@ -124,9 +209,8 @@ pub struct ResolvedRun {
 ///
 /// # Errors
 /// A [`UsageError`] for bad vars, limits, frequency or grants.
-pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
+pub fn run(args: &RunArgs, ctx: &Context, given: &GivenFlags) -> anyhow::Result<ResolvedRun> {
     let vars = args.vars.collect()?;
-    let limits = args.limits.limits().map_err(UsageError::from)?;
     let total_memory = args.limits.total_memory().map_err(UsageError::from)?;
     let frequency = args.hypothesis_frequency;
     let hypothesis_frequency = (frequency >= 0.0)
@@ -134,7 +218,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
         .flatten()
         .ok_or(UsageError::HypothesisFrequency)?;
     let base_dir = std::env::current_dir().context("cannot read the current directory")?;
-    let permissions = args.grants.permissions(&base_dir).map_err(UsageError::from)?;
+    let ResolvedGrants { consent, limits } = grants(&args.grants, &args.limits, given, ctx, &base_dir)?;
     let hypothesis_strategy = args.hypothesis_strategy.map(|HypothesisFlag { strategy, deprecated_spelling }| {
         if deprecated_spelling {
             HypothesisStrategy::warn_deprecated_spelling();
@@ -144,7 +228,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<ResolvedRun> {
     Ok(ResolvedRun {
         settings: ctx.settings.clone(),
         vars,
-        permissions,
+        consent,
         limits,
         total_memory,
         hypothesis_frequency,
@@ -165,21 +249,29 @@ impl VarFlags {
 }
 
 impl GrantFlags {
-    /// The permissions these flags give, relative paths resolving against `base_dir`.
+    /// The permissions these flags give, relative paths resolving against
+    /// `base_dir`; the `--deny-*` flags apply with `-A` too.
     ///
     /// # Errors
     /// [`AllowFlagError`]: an empty entry or a value that is not valid for its flag.
     pub fn permissions(&self, base_dir: &Path) -> Result<Permissions, AllowFlagError> {
+        let deny = Denials::from_flags(
+            self.deny_read.as_deref(),
+            self.deny_write.as_deref(),
+            self.deny_net.as_deref(),
+            self.deny_env.as_deref(),
+            self.deny_run.as_deref(),
+        )?;
         if self.allow_all {
-            return Ok(Permissions::allow_all(base_dir));
+            return Ok(Permissions { deny, ..Permissions::allow_all(base_dir) });
         }
         Ok(Permissions {
+            deny,
             read: Allowance::from_flag(Capability::Read, self.allow_read.as_deref())?,
             write: Allowance::from_flag(Capability::Write, self.allow_write.as_deref())?,
             net: Allowance::from_flag(Capability::Net, self.allow_net.as_deref())?,
             env: Allowance::from_flag(Capability::Env, self.allow_env.as_deref())?,
             run: Allowance::from_flag(Capability::Run, self.allow_run.as_deref())?,
-            deny: Default::default(),
             base_dir: base_dir.to_path_buf(),
         })
     }
@@ -275,6 +367,14 @@ mod tests {
         let flags = GrantFlags { allow_net: Some(vec!["http://x".into()]), ..GrantFlags::default() };
         let err = flags.permissions(Path::new("/")).unwrap_err();
         assert_eq!(err.to_string(), "invalid --allow-net value: `http://x` is not a host or host:port");
+    }
+
+    #[test]
+    fn deny_flags_apply_with_allow_all() {
+        let flags = GrantFlags { allow_all: true, deny_env: Some(vec!["TOKEN".into()]), ..GrantFlags::default() };
+        let permissions = flags.permissions(Path::new("/")).unwrap();
+        assert!(!permissions.allows(Capability::Env, "TOKEN"));
+        assert!(permissions.allows(Capability::Env, "HOME"));
     }
 
     #[test]

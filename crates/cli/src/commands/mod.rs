@@ -3,6 +3,7 @@
 //! outcome (`anyhow::Result<ExitCode>`); errors are printed by `main`.
 
 pub mod discover;
+pub mod grants;
 pub mod info;
 pub mod init;
 pub mod run;

@@ -2,23 +2,26 @@
 
 use crate::args::RunArgs;
 use crate::logging;
+use crate::prompt::TerminalPrompter;
 use crate::resolve::ResolvedRun;
 use anyhow::Context as _;
 use chaos_runtime::Session;
 use chaos_runtime::runner::{Interrupt, RunOptions};
 use std::process::ExitCode;
 
-/// Loads, validates, checks grants, runs, writes the journal; exit 0 only
-/// for a completed run that did not deviate.
+/// Loads, validates, logs the grants table, asks about missing grants in
+/// a terminal (unless `--no-prompt`), checks grants, runs, writes the
+/// journal; exit 0 only for a completed run that did not deviate.
 ///
 /// # Errors
 /// An experiment that cannot be prepared, an unknown strategy in the
 /// settings or the experiment, grants that were not allowed, or a journal
 /// that cannot be written.
 pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<ExitCode> {
-    let session = Session::builder()
+    let mut consent = resolved.consent;
+    let mut session = Session::builder()
         .sandbox(super::run_sandbox(resolved.limits, resolved.total_memory)?)
-        .permissions(resolved.permissions)
+        .permissions(consent.permissions())
         .limits(resolved.limits)
         .base_dir(resolved.base_dir)
         .vars(resolved.vars)
@@ -36,7 +39,18 @@ pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<Exi
             ..RunOptions::default()
         })
         .build()?;
-    let prepared = session.prepare(&args.source).await?;
+    let mut prepared = session.prepare(&args.source).await?;
+    let table = session.grants_table(&prepared, &consent).await;
+    for line in table.lines() {
+        tracing::info!("{line}");
+    }
+    let prompter = if args.no_prompt { None } else { TerminalPrompter::if_terminal() };
+    if let Some(mut prompter) = prompter.filter(|_| !table.missing().is_empty())
+        && chaos_core::grants::ask_missing(&table, &mut consent, &mut prompter) > 0
+    {
+        session = session.with_permissions(consent.permissions());
+        prepared = session.reevaluate(prepared)?;
+    }
     let secrets = if args.show_secrets { Vec::new() } else { prepared.secret_values.clone() };
     logging::mask(secrets.clone());
     listen_for_signals(session.interrupt().clone());
