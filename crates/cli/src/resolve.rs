@@ -211,7 +211,6 @@ pub struct ResolvedRun {
 /// A [`UsageError`] for bad vars, limits, frequency or grants.
 pub fn run(args: &RunArgs, ctx: &Context, given: &GivenFlags) -> anyhow::Result<ResolvedRun> {
     let vars = args.vars.collect()?;
-    let total_memory = args.limits.total_memory().map_err(UsageError::from)?;
     let frequency = args.hypothesis_frequency;
     let hypothesis_frequency = (frequency >= 0.0)
         .then(|| Duration::try_from_secs_f64(frequency).ok())
@@ -219,6 +218,7 @@ pub fn run(args: &RunArgs, ctx: &Context, given: &GivenFlags) -> anyhow::Result<
         .ok_or(UsageError::HypothesisFrequency)?;
     let base_dir = std::env::current_dir().context("cannot read the current directory")?;
     let ResolvedGrants { consent, limits } = grants(&args.grants, &args.limits, given, ctx, &base_dir)?;
+    let total_memory = args.limits.total_memory().map_err(UsageError::from)?;
     let hypothesis_strategy = args.hypothesis_strategy.map(|HypothesisFlag { strategy, deprecated_spelling }| {
         if deprecated_spelling {
             HypothesisStrategy::warn_deprecated_spelling();
