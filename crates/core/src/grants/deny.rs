@@ -11,7 +11,7 @@
 
 use super::host::HostPort;
 use super::path::{resolve_path, resolve_program};
-use super::policy::{AllowFlagError, Allowance};
+use super::policy::{AllowFlagError, Allowance, AllowedValue};
 use super::request::Capability;
 use std::path::{Path, PathBuf};
 
@@ -62,8 +62,7 @@ impl Denials {
     ///
     /// # Errors
     /// [`AllowFlagError`] for an empty entry or a value that is not valid
-    /// for the capability (the message names the `--allow-*` spelling of
-    /// the capability's values).
+    /// for the capability, naming the `--deny-*` flag.
     pub fn from_flags(
         read: Option<&[String]>,
         write: Option<&[String]>,
@@ -71,12 +70,18 @@ impl Denials {
         env: Option<&[String]>,
         run: Option<&[String]>,
     ) -> Result<Self, AllowFlagError> {
+        fn parse<T: AllowedValue>(
+            capability: Capability,
+            values: Option<&[String]>,
+        ) -> Result<Allowance<T>, AllowFlagError> {
+            Allowance::from_flag(capability, values).map_err(|e| AllowFlagError { flag: deny_flag(capability), ..e })
+        }
         Ok(Self {
-            read: Allowance::from_flag(Capability::Read, read)?,
-            write: Allowance::from_flag(Capability::Write, write)?,
-            net: Allowance::from_flag(Capability::Net, net)?,
-            env: Allowance::from_flag(Capability::Env, env)?,
-            run: Allowance::from_flag(Capability::Run, run)?,
+            read: parse(Capability::Read, read)?,
+            write: parse(Capability::Write, write)?,
+            net: parse(Capability::Net, net)?,
+            env: parse(Capability::Env, env)?,
+            run: parse(Capability::Run, run)?,
         })
     }
 
@@ -217,5 +222,12 @@ mod tests {
         assert!(merged.allows(Capability::Env, "A"));
         assert!(merged.allows(Capability::Env, "B"));
         assert!(!merged.allows(Capability::Env, "C"));
+    }
+
+    #[test]
+    fn a_malformed_deny_value_names_the_deny_flag() {
+        let bad = ["http://x/".to_string()];
+        let err = Denials::from_flags(None, None, Some(&bad), None, None).unwrap_err();
+        assert_eq!(err.to_string(), "invalid --deny-net value: `http://x/` is not a host or host:port");
     }
 }

@@ -10,10 +10,12 @@ use super::request::{Capability, Grants};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A value of an `--allow-*` flag that is not valid for its kind.
+/// A value of an `--allow-*` (or `--deny-*`) flag that is not valid for its kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {flag} value: {reason}", flag = .capability.flag())]
+#[error("invalid {flag} value: {reason}")]
 pub struct AllowFlagError {
+    /// The flag as the operator wrote it (`--allow-net`, `--deny-net`).
+    pub flag: &'static str,
     /// The capability (and so the flag).
     pub capability: Capability,
     /// The value as given.
@@ -97,7 +99,12 @@ impl<T: AllowedValue> Allowance<T> {
             Some([]) => return Ok(Allowance::All),
             Some(values) => values,
         };
-        let error = |value: &str, reason: String| AllowFlagError { capability, value: value.to_string(), reason };
+        let error = |value: &str, reason: String| AllowFlagError {
+            flag: capability.flag(),
+            capability,
+            value: value.to_string(),
+            reason,
+        };
         values
             .iter()
             .flat_map(|v| v.split(','))
