@@ -97,3 +97,57 @@ fn a_run_refused_nothing_has_no_denial_keys() {
     let record = o.run_of("plain");
     assert!(record.get("denials").is_none() && record.get("denials_omitted").is_none(), "{record:#}");
 }
+
+#[test]
+fn an_ungranted_udp_datagram_is_never_sent_and_its_target_is_recorded() {
+    let s = Scenario::new();
+    let listener = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let send = action("send", wasm(hostile(), "send_udp", json!({"to": target, "payload": "exfiltrated"}), json!({})));
+    let o = s.run_method(json!([send, echo("next")]), &[]);
+    let record = o.run_of("send");
+    assert_eq!(record["status"], "failed", "{record:#}");
+    assert_eq!(record["denials"][0]["capability"], "net", "{record:#}");
+    assert_eq!(record["denials"][0]["target"], target.as_str());
+    assert!(record["denials"][0]["detail"].as_str().is_some_and(|d| d.contains("UdpSend")), "{record:#}");
+    let mut buffer = [0u8; 64];
+    assert!(listener.recv_from(&mut buffer).is_err(), "contained: nothing arrived");
+    assert_eq!(o.run_of("next")["status"], "succeeded", "the run went on");
+}
+
+#[test]
+fn a_tolerance_probes_denials_are_recorded_under_the_probe_it_checks() {
+    let s = Scenario::new();
+    let port = closed_port();
+    let mut checked = echo("checked");
+    checked["type"] = json!("probe");
+    checked["tolerance"] = knock("knock", port, 1);
+    let mut doc = experiment(json!([]));
+    doc["steady-state-hypothesis"] = json!({"title": "h", "probes": [checked]});
+    s.experiment(&doc);
+    let o = s.chaos(&["run", "experiment.json"]);
+    let record = &o.journal()["steady_states"]["before"]["probes"][0];
+    assert_eq!(record["tolerance_met"], false, "contained: nothing connected, {record:#}");
+    assert_eq!(record["denials"][0]["capability"], "net", "{record:#}");
+    assert_eq!(record["denials"][0]["target"], format!("127.0.0.1:{port}").as_str());
+    let detail = record["denials"][0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("tolerance probe 'knock': "), "{detail}");
+    assert!(o.log.contains("activity 'knock' was denied net"), "{}", o.log);
+}
+
+#[test]
+fn a_configuration_probes_denials_are_recorded_at_the_top_of_the_journal() {
+    let s = Scenario::new();
+    let port = closed_port();
+    let mut doc = experiment(json!([echo("next")]));
+    doc["configuration"] = json!({"count": knock("knock", port, 1)});
+    s.experiment(&doc);
+    let o = s.chaos(&["run", "experiment.json"]);
+    assert_eq!(o.code, 0, "{}", o.log);
+    let journal = o.journal();
+    assert_eq!(journal["denials"][0]["target"], format!("127.0.0.1:{port}").as_str(), "{journal:#}");
+    let detail = journal["denials"][0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("dynamic configuration 'count': "), "{detail}");
+    assert_eq!(o.run_of("next")["status"], "succeeded", "the run went on");
+}

@@ -159,9 +159,10 @@ impl Session {
             .with_env_requests(prepared.env_requests)
             .check(&self.permissions, &known)?;
         let runner = Runner::new(options, self.listeners.clone());
-        let mapping = runner.configure(&plan, &prepared.mapping).await;
-        plan.check_configured(&self.permissions, &mapping)?;
-        let journal = runner.run(&plan, &mapping, &self.interrupt).await;
+        let configured = runner.configure(&plan, &prepared.mapping).await;
+        plan.check_configured(&self.permissions, &configured.mapping)?;
+        let mut journal = runner.run(&plan, &configured.mapping, &self.interrupt).await;
+        journal.record_denials(configured.denials);
         Ok(RunOutcome { journal })
     }
 }

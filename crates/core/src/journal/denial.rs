@@ -72,6 +72,24 @@ impl Denials {
         self.kept.is_empty() && self.omitted == 0
     }
 
+    /// Adds these denials after `kept` and `omitted` (a record's two
+    /// fields), within the bound.
+    pub fn append_to(self, kept: &mut Vec<Denial>, omitted: &mut usize) {
+        let mut all = Denials { kept: std::mem::take(kept), omitted: *omitted };
+        all.extend(self);
+        *kept = all.kept;
+        *omitted = all.omitted;
+    }
+
+    /// These denials, each detail prefixed with `who: ` (for denials of an
+    /// activity recorded under another's record, or under the journal).
+    pub fn described_as(mut self, who: &str) -> Self {
+        for denial in &mut self.kept {
+            denial.detail = format!("{who}: {}", denial.detail);
+        }
+        self
+    }
+
     /// Every denial of `other` after these, within the bound.
     pub fn extend(&mut self, other: Denials) {
         for denial in other.kept {
@@ -84,6 +102,26 @@ impl Denials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn denials_appended_to_a_records_fields_stay_within_the_limit() {
+        let mut more = Denials::default();
+        for i in 0..Denials::LIMIT {
+            more.push(Denial::new("net", format!("10.0.0.2:{i}"), "not granted"));
+        }
+        let (mut kept, mut omitted) = (vec![Denial::new("net", "10.0.0.1:1", "not granted")], 1);
+        more.append_to(&mut kept, &mut omitted);
+        assert_eq!((kept.len(), omitted), (Denials::LIMIT, 2));
+        assert_eq!(kept[0].target, "10.0.0.1:1", "earlier denials come first");
+    }
+
+    #[test]
+    fn described_denials_name_who_was_refused() {
+        let mut denials = Denials::default();
+        denials.push(Denial::new("net", "10.0.0.1:1", "not granted"));
+        let described = denials.described_as("tolerance probe 'p'");
+        assert_eq!(described.kept[0].detail, "tolerance probe 'p': not granted");
+    }
 
     #[test]
     fn denials_past_the_limit_are_counted_not_kept() {

@@ -30,6 +30,7 @@ pub use time::timestamp;
 pub use write::ReadError;
 
 use chrono::{DateTime, Utc};
+use record::is_zero;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -115,6 +116,16 @@ pub struct Journal {
     pub end: DateTime<Utc>,
     /// Seconds from start to end, as recorded ([`Journal::finish`] sets it).
     pub duration: f64,
+    /// What dynamic-configuration probes tried and were refused: they have
+    /// no run record of their own. Each detail names the configuration key.
+    /// Absent when nothing was (this engine's audit trail; not in Chaos
+    /// Toolkit's journals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denials: Vec<Denial>,
+    /// How many more such denials there were than `denials` keeps
+    /// ([`Denials::LIMIT`]); absent when none were left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denials_omitted: usize,
     /// Keys this type does not model, kept as read.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -138,8 +149,16 @@ impl Journal {
             rollbacks: Vec::new(),
             end: now,
             duration: 0.0,
+            denials: Vec::new(),
+            denials_omitted: 0,
             extra: Map::new(),
         }
+    }
+
+    /// Adds `denials`, refusals of activities without a run record
+    /// (dynamic configuration), within [`Denials::LIMIT`].
+    pub fn record_denials(&mut self, denials: Denials) {
+        denials.append_to(&mut self.denials, &mut self.denials_omitted);
     }
 
     /// Records the end of the run at `end`, and its duration.

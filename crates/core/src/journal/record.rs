@@ -107,10 +107,10 @@ impl RunRecord {
         self.duration = time::seconds(self.start, end);
     }
 
-    /// Records `denials` on this run (kept and omitted).
+    /// Adds `denials` to this run's (kept within [`Denials::LIMIT`], the
+    /// rest counted in `denials_omitted`).
     pub fn record_denials(&mut self, denials: Denials) {
-        self.denials = denials.kept;
-        self.denials_omitted = denials.omitted;
+        denials.append_to(&mut self.denials, &mut self.denials_omitted);
     }
 
     /// The activity's name, if it has one.
@@ -124,7 +124,7 @@ impl RunRecord {
     }
 }
 
-fn is_zero(n: &usize) -> bool {
+pub(super) fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 

@@ -6,7 +6,6 @@ use super::events::{ActivityPhase, RunEvents};
 use super::{Dry, Interrupt};
 use crate::audit::Audit;
 use crate::plan::PlannedActivity;
-use crate::providers::ActivityFailed;
 use chaos_core::experiment::Provider;
 use chaos_core::journal::{ActivityStatus, Exception, RunRecord};
 use chaos_core::substitution::{Mapping, substitute};
@@ -53,11 +52,6 @@ impl Executor {
         }
         .instrument(span)
         .await
-    }
-
-    /// Calls `planned`'s provider with this run's configuration.
-    pub async fn call(&self, planned: &PlannedActivity, value: Option<&Value>) -> Result<Value, ActivityFailed> {
-        planned.call(&self.mapping, value).await
     }
 
     async fn execute_inner(&self, planned: &PlannedActivity, seen: usize) -> (RunRecord, Flow) {

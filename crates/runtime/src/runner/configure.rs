@@ -2,8 +2,21 @@
 //! probes at run start.
 
 use super::Runner;
+use crate::audit::Audit;
 use crate::plan::CheckedPlan;
+use chaos_core::journal::Denials;
 use chaos_core::substitution::Mapping;
+
+/// The configuration after dynamic configuration ran, and what its probes
+/// were refused (they have no run record: the journal keeps these at its
+/// top level).
+#[derive(Debug)]
+pub struct Configured {
+    /// The configuration, with each computed key.
+    pub mapping: Mapping,
+    /// Each probe's denials, the detail naming its configuration key.
+    pub denials: Denials,
+}
 
 impl Runner {
     /// Runs each configuration probe of `plan` in declaration order and
@@ -11,8 +24,9 @@ impl Runner {
     /// probe's output, an http probe's body, a process's trimmed stdout when
     /// it exits 0). A probe sees only the keys declared before it. A failed
     /// probe's key is dropped, with a warning at the end.
-    pub async fn configure(&self, plan: &CheckedPlan, mapping: &Mapping) -> Mapping {
+    pub async fn configure(&self, plan: &CheckedPlan, mapping: &Mapping) -> Configured {
         let mut mapping = mapping.clone();
+        let mut denials = Denials::default();
         let pending: Vec<&str> = plan.configuration.iter().map(|(k, _)| k.as_str()).collect();
         let mut failed = false;
         for (i, (key, planned)) in plan.configuration.iter().enumerate() {
@@ -20,7 +34,10 @@ impl Runner {
             for later in &pending[i..] {
                 visible.remove(*later);
             }
-            let value = match planned.call(&visible, None).await {
+            let audit = Audit::new(&planned.activity.name);
+            let outcome = planned.call_audited(&visible, None, &audit).await;
+            denials.extend(audit.take().described_as(&format!("dynamic configuration '{key}'")));
+            let value = match outcome {
                 Ok(output) => planned.provider.configuration_value(output),
                 Err(e) => {
                     tracing::debug!("dynamic configuration `{key}` failed: {e}");
@@ -40,6 +57,6 @@ impl Runner {
         if failed {
             tracing::warn!("Some of the dynamic configuration failed to be loaded.");
         }
-        mapping
+        Configured { mapping, denials }
     }
 }

@@ -4,8 +4,9 @@
 
 use super::activity::{Executor, Flow};
 use super::events::{ActivityPhase, HypothesisPhase};
+use crate::audit::Audit;
 use crate::plan::{PlannedActivity, PlannedHypothesis};
-use chaos_core::journal::{ActivityStatus, HypothesisState};
+use chaos_core::journal::{ActivityStatus, HypothesisState, RunRecord};
 use chaos_core::tolerance::{Tolerance, evaluate, truthy};
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +43,7 @@ impl Executor {
                 return (state, true);
             }
             let met = match record.status {
-                Some(ActivityStatus::Succeeded) => self.within_tolerance(probe, &record.output).await,
+                Some(ActivityStatus::Succeeded) => self.within_tolerance(probe, &mut record).await,
                 _ => {
                     tracing::warn!("Probe terminated unexpectedly, so its tolerance could not be validated");
                     false
@@ -101,16 +102,22 @@ impl Executor {
         }
     }
 
-    /// Whether `value`, the output of `probe`, is within its tolerance. In a
-    /// dry run that skips tolerances, it always is.
-    pub async fn within_tolerance(&self, planned: &PlannedActivity, value: &Value) -> bool {
+    /// Whether the output `record` holds of `probe` is within its
+    /// tolerance. In a dry run that skips tolerances, it always is. What a
+    /// tolerance probe was refused is added to `record`'s denials (it has
+    /// no record of its own), each detail naming the tolerance probe.
+    pub async fn within_tolerance(&self, planned: &PlannedActivity, record: &mut RunRecord) -> bool {
         if self.dry.is_some_and(|d| d.skips_tolerance()) {
             return true;
         }
         let probe = &planned.activity;
+        let value = &record.output;
         let Some(tolerance) = &probe.tolerance else { return true };
         if let (Tolerance::Probe(checker), Some(planned_checker)) = (tolerance, &planned.tolerance_probe) {
-            return match self.call(planned_checker, Some(value)).await {
+            let audit = Audit::new(&checker.name);
+            let outcome = planned_checker.call_audited(&self.mapping, Some(value), &audit).await;
+            record.record_denials(audit.take().described_as(&format!("tolerance probe '{}'", checker.name)));
+            return match outcome {
                 Ok(output) => {
                     let met = truthy(&output);
                     if !met {

@@ -16,6 +16,7 @@ mod interrupt;
 mod strict;
 
 pub use chaos_core::strategy::{Dry, HypothesisStrategy, RollbackStrategy, resolve as resolve_strategies};
+pub use configure::Configured;
 pub use events::{ActivityPhase, HypothesisPhase, JournalRecorder, Listeners, RunEvents};
 pub use interrupt::Interrupt;
 

@@ -19,7 +19,7 @@ pub async fn method_failed(exec: &Executor, records: &mut [(Arc<PlannedActivity>
             continue;
         }
         if activity.kind == ActivityKind::Probe && activity.tolerance.is_some() {
-            let met = exec.within_tolerance(planned, &record.output).await;
+            let met = exec.within_tolerance(planned, record).await;
             record.tolerance_met = Some(met);
             if !met {
                 tracing::error!("Strict mode: method probe '{}' is not within its tolerance", activity.name);

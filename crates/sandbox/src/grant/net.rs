@@ -160,17 +160,21 @@ impl PreparedNetGrant {
     }
 
     /// Configures `wasi:sockets`: TCP connects to granted addresses only, and
-    /// the implicit bind a connect performs; no UDP, no listening. Each
-    /// refused address is recorded in `denials`. TCP sockets can be created
-    /// without a grant (the address check then refuses every use), so that
+    /// the implicit bind a connect performs; no UDP traffic, no listening.
+    /// Each refused address is recorded in `denials`. TCP and UDP sockets can
+    /// be created and bound to the wildcard address without a grant (the
+    /// address check then refuses every connect, send and receive), so that
     /// what a guest tried to reach is known and recorded. wasmtime's own
     /// name lookup stays off: the sandbox's replaces it ([`super::lookup`]).
     pub fn apply(self: &Arc<Self>, wasi: &mut WasiCtxBuilder, denials: DenialLog) {
-        wasi.allow_tcp(true).allow_udp(false).allow_ip_name_lookup(false);
+        wasi.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(false);
         let policy = self.clone();
         wasi.socket_addr_check(move |addr, usage| {
             let allowed = policy.allows_socket(addr, usage);
-            if !allowed {
+            // A refused datagram arriving on a socket is something a peer
+            // did, not the guest: dropped without a record, so no one
+            // outside can fill the activity's denials.
+            if !allowed && !matches!(usage, SocketAddrUse::UdpReceive) {
                 refuse_socket(&denials, addr, usage);
             }
             Box::pin(async move { allowed })
@@ -181,10 +185,11 @@ impl PreparedNetGrant {
     fn allows_socket(&self, addr: SocketAddr, usage: SocketAddrUse) -> bool {
         match usage {
             SocketAddrUse::TcpConnect => self.allows_addr(addr),
-            // A connect first binds the wildcard address implicitly; allowed
-            // without a grant too, so that the connect's own check sees (and
-            // records) the address the guest tried. Listening stays refused.
-            SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+            // A connect (or a datagram's send) first binds the wildcard
+            // address implicitly; allowed without a grant too, so that the
+            // connect's or send's own check sees (and records) the address
+            // the guest tried. Listening, UDP sends and receives stay refused.
+            SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => addr.ip().is_unspecified() && addr.port() == 0,
             _ => false,
         }
     }

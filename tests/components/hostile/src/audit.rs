@@ -14,6 +14,10 @@ pub(crate) struct Knock {
     port: u16,
     /// How many consecutive ports to try.
     count: u16,
+    /// The output checked, when this runs as a tolerance probe (unused).
+    #[serde(default)]
+    #[allow(dead_code)]
+    value: Option<serde_json::Value>,
 }
 
 /// Tries a TCP connection to each of `count` ports from `host:port` and
@@ -41,4 +45,24 @@ pub(crate) struct Said {
 /// characters and line breaks meant to forge log lines).
 pub(crate) fn deny_self(args: Said) -> Result<(), ActivityError> {
     Err(ActivityError::CapabilityDenied(args.message))
+}
+
+/// Where to send a datagram.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Datagram {
+    /// An IP address and port, `host:port`.
+    to: String,
+    /// The payload.
+    payload: String,
+}
+
+/// Sends one UDP datagram to `to` and succeeds with whether it was sent.
+/// The step that failed is the error otherwise.
+pub(crate) fn send_udp(args: Datagram) -> Result<bool, ActivityError> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").map_err(|e| ActivityError::Failed(format!("bind: {e}")))?;
+    socket
+        .send_to(args.payload.as_bytes(), args.to.as_str())
+        .map_err(|e| ActivityError::Failed(format!("send: {e}")))?;
+    Ok(true)
 }

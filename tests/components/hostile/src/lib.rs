@@ -139,6 +139,7 @@ activities! {
     // audit
     probe "connect_many": "Tries TCP connections to `count` ports from `host`:`port`; returns how many connected." => audit::connect_many,
     probe "deny_self": "Fails with capability-denied and `message`." => audit::deny_self,
+    action "send_udp": "Sends one UDP datagram `payload` to `to`." => audit::send_udp,
     // Resources (error messages larger than the output limit).
     action "long_error": "Fails with a message of `bytes` bytes, of the error `kind`." => resources::long_error,
 }

@@ -104,6 +104,15 @@ async fn a_net_grant_allows_only_the_implicit_wildcard_bind() {
     assert!(!net.allows_socket(addr("127.0.0.1:80"), SocketAddrUse::TcpListen));
 }
 
+#[tokio::test]
+async fn udp_sends_and_receives_are_refused_even_to_a_granted_address() {
+    let net = grant(&["127.0.0.1:53"]).await;
+    assert!(net.allows_socket(addr("0.0.0.0:0"), SocketAddrUse::UdpBind));
+    assert!(!net.allows_socket(addr("0.0.0.0:5353"), SocketAddrUse::UdpBind));
+    assert!(!net.allows_socket(addr("127.0.0.1:53"), SocketAddrUse::UdpSend));
+    assert!(!net.allows_socket(addr("127.0.0.1:53"), SocketAddrUse::UdpReceive));
+}
+
 // Name lookups by the guest.
 
 #[tokio::test]
