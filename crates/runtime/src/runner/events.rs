@@ -91,6 +91,25 @@ impl JournalRecorder {
         self.lock().clone()
     }
 
+    /// Moves the journal out, without copying it (`None` before the run
+    /// started, or once taken): what the runner returns at the end.
+    pub fn take(&self) -> Option<Journal> {
+        self.lock().take()
+    }
+
+    /// Records the method's `records` by moving them into the journal: the
+    /// runner's own copy of a large method, where
+    /// [`RunEvents::method_finished`] would clone them.
+    pub fn record_method(&self, records: Vec<RunRecord>) {
+        self.update(|journal| journal.run = records);
+    }
+
+    /// Records the rollbacks' `records` by moving them into the journal
+    /// (see [`JournalRecorder::record_method`]).
+    pub fn record_rollbacks(&self, records: Vec<RunRecord>) {
+        self.update(|journal| journal.rollbacks = records);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
         // A listener that panicked mid-update leaves a usable journal.
         self.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
