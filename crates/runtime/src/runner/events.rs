@@ -198,3 +198,28 @@ impl RunEvents for Listeners {
         self.listeners.iter().for_each(|l| l.run_finished(status, deviated));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_recorder_hands_its_journal_over_once() {
+        let recorder = JournalRecorder::default();
+        recorder.run_started(&json!({"title": "t"}));
+        assert_eq!(recorder.take().and_then(|j| j.title().map(str::to_string)), Some("t".into()));
+        assert!(recorder.take().is_none(), "the journal was moved out, not copied");
+    }
+
+    #[test]
+    fn records_moved_into_the_recorder_are_the_journals_run_and_rollbacks() {
+        let recorder = JournalRecorder::default();
+        recorder.run_started(&json!({"title": "t"}));
+        recorder.record_method(vec![RunRecord::start(&json!({"name": "a"}))]);
+        recorder.record_rollbacks(vec![RunRecord::start(&json!({"name": "undo"}))]);
+        let journal = recorder.take().unwrap();
+        assert_eq!(journal.run.iter().map(|r| r.name()).collect::<Vec<_>>(), [Some("a")]);
+        assert_eq!(journal.rollbacks.iter().map(|r| r.name()).collect::<Vec<_>>(), [Some("undo")]);
+    }
+}
