@@ -22,6 +22,7 @@ mod limits;
 mod process;
 mod reference;
 mod runtime;
+mod scale;
 mod signals;
 mod support;
 mod tutorial;

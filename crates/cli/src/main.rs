@@ -71,8 +71,20 @@ fn block_on<T>(command: impl Future<Output = anyhow::Result<T>>) -> anyhow::Resu
     outcome
 }
 
+/// Scheduler ticks between two checks of the timers and I/O by a busy
+/// worker. Tokio's default (61) lets a worker whose tasks are wasm guests
+/// spinning in 10 ms slices (they yield at every epoch tick) leave expired
+/// timers unseen for over half a second, so a sleeping activity or the
+/// continuous hypothesis would wake that late. Checking at every tick costs
+/// one non-blocking poll of the driver per task switch.
+const EVENT_INTERVAL: u32 = 1;
+
 fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .event_interval(EVENT_INTERVAL)
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Prints `error` once, with its causes, each line of it as a log line (on

@@ -3,7 +3,7 @@
 //! behind), and reading one.
 
 use super::Journal;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// Why a journal could not be read.
@@ -17,6 +17,10 @@ pub enum ReadError {
     Format(#[from] serde_json::Error),
 }
 
+/// The buffer between the serializer and the file: the serializer writes
+/// token by token, and each unbuffered write would be a system call.
+const WRITE_BUFFER: usize = 64 << 10;
+
 impl Journal {
     /// Writes the journal to `path` atomically, with `secrets` masked.
     ///
@@ -27,13 +31,30 @@ impl Journal {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let value = serde_json::to_value(self)?;
         let mut tmp = tempfile::Builder::new().prefix(".journal-").suffix(".tmp").tempfile_in(dir)?;
-        serde_json::to_writer_pretty(&mut tmp, &crate::secrets::mask(&value, secrets))?;
-        tmp.write_all(b"\n")?;
+        self.write_to(&mut tmp, secrets)?;
         tmp.as_file().sync_all()?;
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
+    }
+
+    /// Writes the journal to `out` as indented JSON and a final newline,
+    /// with `secrets` masked, through a buffer so that `out` sees a few
+    /// large writes. Without secrets to mask, the journal is serialized
+    /// straight from its records, with no copy as a JSON tree.
+    ///
+    /// # Errors
+    /// When `out` fails.
+    pub fn write_to(&self, out: impl Write, secrets: &[String]) -> std::io::Result<()> {
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, out);
+        if secrets.is_empty() {
+            serde_json::to_writer_pretty(&mut out, self)?;
+        } else {
+            let value = serde_json::to_value(self)?;
+            serde_json::to_writer_pretty(&mut out, &crate::secrets::mask(&value, secrets))?;
+        }
+        out.write_all(b"\n")?;
+        out.flush()
     }
 
     /// Reads the journal at `path`, ours or Chaos Toolkit's.
@@ -48,7 +69,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::{ActivityStatus, RunStatus};
+    use crate::journal::{ActivityStatus, RunRecord, RunStatus};
     use serde_json::{Value, json};
     use std::path::PathBuf;
 
@@ -158,6 +179,56 @@ mod tests {
         Journal::start(json!({"title": "token s3cr3t"})).write(&path, &["s3cr3t".to_string()]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("token ***") && !text.contains("s3cr3t"));
+    }
+
+    /// A sink that counts the writes it receives.
+    #[derive(Default)]
+    struct CountingSink {
+        bytes: Vec<u8>,
+        writes: usize,
+    }
+
+    impl Write for CountingSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.writes += 1;
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn journal_of(records: usize) -> Journal {
+        let mut journal = Journal::start(json!({"title": "t"}));
+        journal.run = (0..records)
+            .map(|i| {
+                let mut r = RunRecord::start(&json!({"type": "probe", "name": format!("p-{i}"), "provider": {"type": "wasm", "module": "builtin:fs", "func": "exists", "arguments": {"path": "./x"}, "grants": {"read": ["."]}}}));
+                r.status = Some(ActivityStatus::Succeeded);
+                r.output = json!(true);
+                r
+            })
+            .collect();
+        journal
+    }
+
+    #[test]
+    fn a_journal_reaches_its_file_in_a_few_large_writes_not_one_per_token() {
+        let mut sink = CountingSink::default();
+        journal_of(1000).write_to(&mut sink, &[]).unwrap();
+        let most = sink.bytes.len() / (WRITE_BUFFER / 2) + 2;
+        assert!(sink.writes <= most, "{} writes for {} bytes", sink.writes, sink.bytes.len());
+    }
+
+    #[test]
+    fn a_journal_without_secrets_is_written_as_its_json_tree_would_be() {
+        let journal = journal_of(3);
+        let mut sink = CountingSink::default();
+        journal.write_to(&mut sink, &[]).unwrap();
+        let mut expected = serde_json::to_vec_pretty(&serde_json::to_value(&journal).unwrap()).unwrap();
+        expected.push(b'\n');
+        assert_eq!(String::from_utf8(sink.bytes).unwrap(), String::from_utf8(expected).unwrap());
     }
 
     #[test]

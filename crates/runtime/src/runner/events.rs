@@ -91,6 +91,25 @@ impl JournalRecorder {
         self.lock().clone()
     }
 
+    /// Moves the journal out, without copying it (`None` before the run
+    /// started, or once taken): what the runner returns at the end.
+    pub fn take(&self) -> Option<Journal> {
+        self.lock().take()
+    }
+
+    /// Records the method's `records` by moving them into the journal: the
+    /// runner's own copy of a large method, where
+    /// [`RunEvents::method_finished`] would clone them.
+    pub fn record_method(&self, records: Vec<RunRecord>) {
+        self.update(|journal| journal.run = records);
+    }
+
+    /// Records the rollbacks' `records` by moving them into the journal
+    /// (see [`JournalRecorder::record_method`]).
+    pub fn record_rollbacks(&self, records: Vec<RunRecord>) {
+        self.update(|journal| journal.rollbacks = records);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
         // A listener that panicked mid-update leaves a usable journal.
         self.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -177,5 +196,30 @@ impl RunEvents for Listeners {
 
     fn run_finished(&self, status: RunStatus, deviated: bool) {
         self.listeners.iter().for_each(|l| l.run_finished(status, deviated));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_recorder_hands_its_journal_over_once() {
+        let recorder = JournalRecorder::default();
+        recorder.run_started(&json!({"title": "t"}));
+        assert_eq!(recorder.take().and_then(|j| j.title().map(str::to_string)), Some("t".into()));
+        assert!(recorder.take().is_none(), "the journal was moved out, not copied");
+    }
+
+    #[test]
+    fn records_moved_into_the_recorder_are_the_journals_run_and_rollbacks() {
+        let recorder = JournalRecorder::default();
+        recorder.run_started(&json!({"title": "t"}));
+        recorder.record_method(vec![RunRecord::start(&json!({"name": "a"}))]);
+        recorder.record_rollbacks(vec![RunRecord::start(&json!({"name": "undo"}))]);
+        let journal = recorder.take().unwrap();
+        assert_eq!(journal.run.iter().map(|r| r.name()).collect::<Vec<_>>(), [Some("a")]);
+        assert_eq!(journal.rollbacks.iter().map(|r| r.name()).collect::<Vec<_>>(), [Some("undo")]);
     }
 }

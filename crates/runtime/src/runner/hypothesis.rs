@@ -12,6 +12,12 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
+
+/// The shortest period of the continuous hypothesis: a zero frequency
+/// (which [`tokio::time::interval`] refuses) runs it back to back, as fast
+/// as this allows.
+const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 impl Executor {
     /// Evaluates `hypothesis` in `phase`; returns the state and whether a
@@ -61,8 +67,14 @@ impl Executor {
         (state, false)
     }
 
-    /// Re-evaluates `hypothesis` until `done` turns true, waiting `frequency`
-    /// between evaluations. With `fail_fast`, the first miss sets `stop` and
+    /// Re-evaluates `hypothesis` until `done` turns true, on a fixed-rate
+    /// schedule: evaluations start at the method's start plus whole
+    /// multiples of `frequency`, so the period does not drift by the
+    /// probes' own duration nor by a late wake-up. An evaluation still
+    /// running when its next start comes skips that start, and the next
+    /// evaluation begins at once and the one after on the schedule
+    /// ([`MissedTickBehavior::Skip`]): evaluations never overlap and never
+    /// burst to catch up. With `fail_fast`, the first miss sets `stop` and
     /// ends the loop. Returns the states and whether a miss stopped it.
     pub async fn run_continuously(
         &self,
@@ -73,9 +85,13 @@ impl Executor {
         mut done: watch::Receiver<bool>,
     ) -> (Vec<HypothesisState>, bool) {
         let mut states = Vec::new();
+        let mut schedule = tokio::time::interval(frequency.max(MIN_PERIOD));
+        schedule.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
-            if *done.borrow() {
-                return (states, false);
+            tokio::select! {
+                biased;
+                _ = done.wait_for(|finished| *finished) => return (states, false),
+                _ = schedule.tick() => {}
             }
             let (state, interrupted) = self.run_hypothesis(hypothesis, HypothesisPhase::During, 0).await;
             let missed = state.met == Some(false);
@@ -94,10 +110,6 @@ impl Executor {
                 tracing::error!("Failing fast: the steady state deviated during the method");
                 stop.store(true, Ordering::SeqCst);
                 return (states, true);
-            }
-            tokio::select! {
-                () = tokio::time::sleep(frequency) => {}
-                _ = done.changed() => return (states, false),
             }
         }
     }

@@ -113,7 +113,7 @@ impl Runner {
             self.before(&exec, h, &mut progress).await;
         }
         if progress.status.is_none() {
-            self.method(&exec, plan, hypothesis, &mut progress).await;
+            self.method(&exec, &recorder, plan, hypothesis, &mut progress).await;
         }
         let after_allowed = !matches!(progress.status, Some(RunStatus::Interrupted | RunStatus::Aborted));
         if let Some(h) = hypothesis.filter(|_| strategy.after() && after_allowed && !progress.before_not_met) {
@@ -123,7 +123,7 @@ impl Runner {
         if status == RunStatus::Interrupted {
             tracing::warn!("The run was interrupted by a signal");
         }
-        if self.rollbacks(&exec, plan, status, progress.deviated, interrupt).await == Flow::Interrupted {
+        if self.rollbacks(&exec, &recorder, plan, status, progress.deviated, interrupt).await == Flow::Interrupted {
             status = RunStatus::Interrupted;
         }
         if self.options.strict && progress.strict_failure && status == RunStatus::Completed {
@@ -136,7 +136,7 @@ impl Runner {
         if progress.deviated {
             tracing::info!("The steady-state has deviated, a weakness may have been discovered");
         }
-        recorder.journal().expect("the run announced its start to the recorder")
+        recorder.take().expect("the run announced its start to the recorder")
     }
 
     /// Announces the run with the experiment as the journal records it.
@@ -178,6 +178,7 @@ impl Runner {
     async fn method(
         &self,
         exec: &Executor,
+        recorder: &JournalRecorder,
         plan: &CheckedPlan,
         hypothesis: Option<&PlannedHypothesis>,
         progress: &mut Progress,
@@ -212,7 +213,8 @@ impl Runner {
             progress.strict_failure |= strict::method_failed(exec, &mut records).await;
         }
         let records: Vec<_> = records.into_iter().map(|(_, record)| record).collect();
-        exec.events.method_finished(&records);
+        self.listeners.method_finished(&records);
+        recorder.record_method(records);
     }
 
     /// The hypothesis after the method: not met means the run deviated.
@@ -231,6 +233,7 @@ impl Runner {
     async fn rollbacks(
         &self,
         exec: &Executor,
+        recorder: &JournalRecorder,
         plan: &CheckedPlan,
         status: RunStatus,
         deviated: bool,
@@ -254,7 +257,8 @@ impl Runner {
         let (records, flow) =
             exec.execute_all(&plan.rollbacks, ActivityPhase::Rollback, seen, &AtomicBool::new(false)).await;
         let records: Vec<_> = records.into_iter().map(|(_, record)| record).collect();
-        exec.events.rollbacks_finished(&records);
+        self.listeners.rollbacks_finished(&records);
+        recorder.record_rollbacks(records);
         if flow == Flow::Interrupted {
             tracing::warn!("Received an exit signal.Terminating now without running the remaining rollbacks.");
         }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 mod net;
+mod perf;
 mod resources;
 
 /// No arguments.
@@ -142,4 +143,7 @@ activities! {
     action "send_udp": "Sends one UDP datagram `payload` to `to`." => audit::send_udp,
     // Resources (error messages larger than the output limit).
     action "long_error": "Fails with a message of `bytes` bytes, of the error `kind`." => resources::long_error,
+    // sched: the runner at scale (issue 8).
+    probe "sleep": "Sleeps `seconds` in a host call, then returns them." => perf::sleep,
+    action "burn": "Spins in wasm for `seconds` of wall time; returns how many loops it ran." => perf::burn,
 }
