@@ -9,7 +9,7 @@
 //! ([`CallSlots`]) before it instantiates, so calls beyond the pool's size
 //! wait for one instead of failing to instantiate.
 
-use crate::limiter::{MAX_INSTANCES, MAX_TABLE_ELEMENTS, TABLE_ELEMENT_BYTES};
+use crate::limiter::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES, TABLE_ELEMENT_BYTES};
 use crate::limits::Limits;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -87,15 +87,23 @@ impl PoolSizes {
     pub fn config(&self) -> PoolingAllocationConfig {
         let calls = self.concurrent_calls;
         let core_instances = u32::try_from(MAX_INSTANCES).unwrap_or(u32::MAX);
+        // One call may have as many memories and tables as the limiter
+        // allows (so the limiter, with its message, is what stops a guest);
+        // the pool holds that many for one call, and `*_PER_CALL` on
+        // average for each of the others.
+        let memories = u32::try_from(MAX_MEMORIES).unwrap_or(u32::MAX);
+        let tables = u32::try_from(MAX_TABLES).unwrap_or(u32::MAX);
         let mut config = PoolingAllocationConfig::new();
         config
             .total_component_instances(calls)
             .total_core_instances(calls.saturating_mul(core_instances))
             .max_core_instances_per_component(core_instances)
-            .total_memories(calls.saturating_mul(MEMORIES_PER_CALL))
-            .max_memories_per_component(MEMORIES_PER_CALL)
-            .total_tables(calls.saturating_mul(TABLES_PER_CALL))
-            .max_tables_per_component(TABLES_PER_CALL)
+            .total_memories(calls.saturating_mul(MEMORIES_PER_CALL).max(memories))
+            .max_memories_per_component(memories)
+            .max_memories_per_module(memories)
+            .total_tables(calls.saturating_mul(TABLES_PER_CALL).max(tables))
+            .max_tables_per_component(tables)
+            .max_tables_per_module(tables)
             .total_stacks(calls)
             .max_memory_size(self.memory_slot)
             .table_elements(self.table_elements);
