@@ -5,7 +5,7 @@ use crate::builtins::{Builtins, NoBuiltins};
 use crate::cache::ArtifactCache;
 use crate::engine::{EngineSettings, new_engine};
 use crate::limits::Limits;
-use crate::pool::PoolSizes;
+use crate::pool::{CallSlots, PoolSizes, default_concurrent_calls};
 use crate::sandbox::Sandbox;
 use crate::store::shared_linker;
 use crate::world::activity;
@@ -74,8 +74,6 @@ pub struct SandboxBuilder {
 impl SandboxBuilder {
     /// The tick at which the epoch advances by default: 10 ms.
     pub const DEFAULT_EPOCH_TICK: Duration = Duration::from_millis(10);
-    /// Calls a pool is sized for by default: 16.
-    pub const DEFAULT_CONCURRENT_CALLS: u32 = 16;
     /// Memory all concurrent calls may hold together by default: 2 GiB,
     /// sixteen calls at the default memory limit.
     pub const DEFAULT_TOTAL_MEMORY: usize = 2 << 30;
@@ -89,7 +87,11 @@ impl SandboxBuilder {
     ///   tables, 60 s, 1 MiB of output, 64 KiB of log per call;
     /// - the epoch advances every [`Self::DEFAULT_EPOCH_TICK`] (10 ms), the
     ///   granularity of time limits;
-    /// - on-demand instance allocation (the pooling allocator is off);
+    /// - the pooling allocator, with copy-on-write memory images: its slots
+    ///   are reserved once, so an instance costs no `mmap`/`munmap`; sized
+    ///   from the limits (see [`Self::pooling_allocator`]). Where the pool
+    ///   cannot be reserved (a small `ulimit -v`), instances are allocated
+    ///   on demand and a warning says why;
     /// - HTTPS servers reached through `wasi:http` are verified against the
     ///   Mozilla root certificates (webpki-roots) only.
     /// - concurrent calls hold at most [`Self::DEFAULT_TOTAL_MEMORY`] (2 GiB)
@@ -104,7 +106,7 @@ impl SandboxBuilder {
             builtins: Arc::new(NoBuiltins),
             limits: Limits::default(),
             epoch_tick: Self::DEFAULT_EPOCH_TICK,
-            pooling: false,
+            pooling: true,
             concurrent_calls: None,
             memory_slot: None,
             root_certificates: Vec::new(),
@@ -176,20 +178,28 @@ impl SandboxBuilder {
     }
 
     /// Uses wasmtime's pooling instance allocator, which reserves memory
-    /// and table slots up front so that instantiation is cheaper. Its sizes
-    /// derive from the limits: one memory slot holds the memory limit, and
-    /// the pool holds [`Self::pool_concurrent_calls`] calls at once.
+    /// and table slots up front so that instantiation is cheaper (no
+    /// `mmap`/`munmap` per call; memory images are copy-on-write). Its sizes
+    /// derive from the limits: one memory slot holds the whole memory budget
+    /// ([`Self::max_total_memory`]; no call may use more), so never less
+    /// than the memory limit, and the pool holds as many calls at once as
+    /// the budget lets run together ([`Self::pool_concurrent_calls`]).
+    /// Calls beyond that wait for a free slot; they never fail for want of
+    /// one.
     ///
-    /// By default this is off: instances are allocated on demand.
+    /// By default this is on; off, instances are allocated on demand.
     pub fn pooling_allocator(&mut self, enable: bool) -> &mut Self {
         self.pooling = enable;
         self
     }
 
-    /// How many calls the pool holds at once; more wait for a slot or fail
-    /// to instantiate. Requires [`Self::pooling_allocator`].
+    /// How many calls the pool holds at once; more wait for a slot (the
+    /// wait counts against their time limit). Requires
+    /// [`Self::pooling_allocator`].
     ///
-    /// By default [`Self::DEFAULT_CONCURRENT_CALLS`].
+    /// By default as many as the memory budget lets run at once (the total
+    /// memory divided by the memory limit), at most
+    /// [`crate::pool::MAX_DEFAULT_CONCURRENT_CALLS`].
     ///
     /// # Errors
     /// [`SandboxError::ZeroConcurrentCalls`] for zero.
@@ -204,7 +214,8 @@ impl SandboxBuilder {
     /// The size of one memory slot of the pool, bytes; it must hold the
     /// memory limit. Requires [`Self::pooling_allocator`].
     ///
-    /// By default the memory limit.
+    /// By default the total memory budget, or the memory limit when that is
+    /// larger.
     pub fn pool_memory_slot(&mut self, bytes: usize) -> &mut Self {
         self.memory_slot = Some(bytes);
         self
@@ -243,7 +254,13 @@ impl SandboxBuilder {
         let pool = self.pool_sizes()?;
         let tls = crate::grant::tls_config(&self.root_certificates)
             .map_err(|e| SandboxError::RootCertificate(e.to_string()))?;
-        let engine = new_engine(&EngineSettings { epoch_tick: self.epoch_tick, pool })?;
+        let (engine, pool) = match new_engine(&EngineSettings { epoch_tick: self.epoch_tick, pool }) {
+            Err(e) if pool.is_some() => {
+                tracing::warn!("cannot reserve the instance pool ({e}); instances are allocated on demand instead");
+                (new_engine(&EngineSettings { epoch_tick: self.epoch_tick, pool: None })?, None)
+            }
+            built => (built?, pool),
+        };
         let linker =
             shared_linker(&engine).and_then(activity::linker).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         Ok(Arc::new(Sandbox {
@@ -253,6 +270,7 @@ impl SandboxBuilder {
             epoch_tick: self.epoch_tick,
             limits: self.limits,
             memory_slot: pool.map(|p| p.memory_slot),
+            call_slots: pool.map(|p| CallSlots::new(p.concurrent_calls)),
             activity_linker: linker,
             builtins: self.builtins.clone(),
             memory: MemoryBudget::new(self.total_memory),
@@ -272,8 +290,9 @@ impl SandboxBuilder {
             }
             return Ok(None);
         }
-        let calls = self.concurrent_calls.unwrap_or(Self::DEFAULT_CONCURRENT_CALLS);
-        let sizes = PoolSizes::derive(&self.limits, calls, self.memory_slot);
+        let calls = self.concurrent_calls.unwrap_or_else(|| default_concurrent_calls(&self.limits, self.total_memory));
+        let slot = self.memory_slot.unwrap_or_else(|| self.total_memory.max(self.limits.memory));
+        let sizes = PoolSizes::derive(&self.limits, calls, Some(slot));
         if sizes.memory_slot < self.limits.memory {
             return Err(SandboxError::PoolSlotTooSmall { slot: sizes.memory_slot, memory: self.limits.memory });
         }

@@ -8,6 +8,7 @@ use crate::header::not_a_component;
 use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::outcome::CallOutcome;
+use crate::pool::CallSlots;
 use crate::store::HostState;
 use crate::world::activity::{self, LoadedComponent};
 use chaos_core::experiment::{ComponentRef, Sha256Digest};
@@ -32,6 +33,8 @@ pub struct Sandbox {
     pub(crate) limits: Limits,
     /// The pooling allocator's memory slot, bytes (`None`: on demand).
     pub(crate) memory_slot: Option<usize>,
+    /// The pool's call slots (`None`: on demand, no slot to wait for).
+    pub(crate) call_slots: Option<CallSlots>,
     pub(crate) activity_linker: Linker<HostState>,
     pub(crate) cache: Arc<ArtifactCache>,
     /// How `wasi:http` verifies HTTPS servers.
@@ -67,6 +70,13 @@ impl Sandbox {
     /// component while loading it).
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// The pooling allocator's memory slot, bytes, or `None` when instances
+    /// are allocated on demand (pooling turned off, or the pool could not
+    /// be reserved). No call may have a larger memory limit.
+    pub fn pool_memory_slot(&self) -> Option<usize> {
+        self.memory_slot
     }
 
     pub(crate) fn engine(&self) -> &Engine {

@@ -72,22 +72,19 @@ pub(crate) fn shared_linker(engine: &Engine) -> wasmtime::Result<Linker<HostStat
 /// A store whose WASI context holds only `options.grants`, with the memory
 /// limiter and an epoch deadline (in ticks of `epoch_tick`) for
 /// `options.limits`; HTTPS servers are verified with `tls`.
-///
-/// # Errors
-/// A grant that can no longer be applied.
 pub(crate) fn new_store(
     engine: &Engine,
     options: &CallOptions,
     epoch_tick: Duration,
     tls: &Arc<ClientConfig>,
-) -> Result<Store<HostState>, CallError> {
+) -> Store<HostState> {
     let log = GuestLog::new(&options.activity, options.limits.log);
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(log.stream(Stream::Stdout)).stderr(log.stream(Stream::Stderr));
     let denials = DenialLog::new();
-    options.grants.apply(&mut wasi, &denials)?;
+    let wasi = options.grants.build(&mut wasi, &denials);
     let state = HostState {
-        wasi: wasi.build(),
+        wasi,
         table: host_resources::resource_table(),
         http: host_resources::http_ctx(),
         hooks: HttpPolicy::new(options.grants.net().clone(), tls.clone(), denials.clone()),
@@ -98,7 +95,7 @@ pub(crate) fn new_store(
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
     yield_every_tick_until(&mut store, options.limits.timeout, epoch_tick);
-    Ok(store)
+    store
 }
 
 /// Makes wasm running in `store` yield to the async executor at every epoch

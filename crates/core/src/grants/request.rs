@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 /// The capabilities one activity requests, Deno-style. Everything is denied
 /// unless listed here **and** allowed by the operator.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grants {
     /// Directories the activity may read, as the experiment names them

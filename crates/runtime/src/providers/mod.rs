@@ -8,9 +8,12 @@
 //! provider declaration to its implementation; adding a provider type means
 //! one new module and one arm there.
 
+mod grant_sets;
 mod http;
 mod process;
 mod wasm;
+
+pub use grant_sets::GrantSets;
 
 use crate::audit::Audit;
 use chaos_core::experiment::{Activity, Provider as Declared};
@@ -142,6 +145,8 @@ pub struct ProviderFactory {
     env: HostEnv,
     http: Arc<http::HttpClients>,
     permissions: Arc<Permissions>,
+    /// The wasm activities' grant sets, each prepared once per run.
+    grant_sets: Arc<GrantSets>,
 }
 
 impl ProviderFactory {
@@ -157,7 +162,9 @@ impl ProviderFactory {
         verify_tls: bool,
     ) -> Self {
         let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
-        Self { sandbox, limits, base_dir, env: HostEnv::process(), http, permissions }
+        let env = HostEnv::process();
+        let grant_sets = Arc::new(GrantSets::new(base_dir.clone(), permissions.clone(), env.clone()));
+        Self { sandbox, limits, base_dir, env, http, permissions, grant_sets }
     }
 
     /// The default limits of each call.
@@ -173,6 +180,7 @@ impl ProviderFactory {
     /// Granted environment variables and process providers see `env` (by
     /// default, the process environment).
     pub fn with_host_env(mut self, env: HostEnv) -> Self {
+        self.grant_sets = Arc::new(GrantSets::new(self.base_dir.clone(), self.permissions.clone(), env.clone()));
         self.env = env;
         self
     }
@@ -184,16 +192,7 @@ impl ProviderFactory {
     pub async fn plan(&self, activity: &Activity) -> Arc<dyn Provider> {
         match &activity.provider {
             Declared::Wasm(p) => Arc::new(
-                wasm::WasmCall::plan(
-                    &self.sandbox,
-                    &activity.name,
-                    p,
-                    self.limits,
-                    self.base_dir.clone(),
-                    self.permissions.clone(),
-                    self.env.clone(),
-                )
-                .await,
+                wasm::WasmCall::plan(&self.sandbox, &activity.name, p, self.limits, self.grant_sets.clone()).await,
             ),
             Declared::Http(p) => Arc::new(http::HttpCall::new(p.clone(), self.http.clone(), self.limits)),
             Declared::Process(p) => Arc::new(process::ProcessCall::new(

@@ -1,12 +1,9 @@
 //! The `wasm` provider: one call into an activity component.
 
-use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
+use super::{ActivityFailed, Call, CallFuture, GrantSets, Provider, Requested};
 use chaos_core::experiment::WasmProvider;
-use chaos_core::grants::Permissions;
-use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, resolve_arguments};
-use chaos_sandbox::{CallError, CallOptions, Limits, LoadedComponent, PreparedGrants, Sandbox};
-use std::path::PathBuf;
+use chaos_sandbox::{CallError, CallOptions, Limits, LoadedComponent, Sandbox};
 use std::sync::Arc;
 
 /// A planned wasm activity: its component loaded and its grants prepared
@@ -23,25 +20,19 @@ pub struct WasmCall {
     /// example): each call prepares them again, and reports why it cannot.
     options: Option<CallOptions>,
     limits: Limits,
-    base_dir: PathBuf,
-    /// What the operator allows: granted directories are opened beneath it.
-    permissions: Arc<Permissions>,
-    env: HostEnv,
+    /// The run's grant sets: identical grants are prepared once per run.
+    grant_sets: Arc<GrantSets>,
 }
 
 impl WasmCall {
-    /// Loads the component of activity `name` and prepares its grants
-    /// (paths against `base_dir`, each directory opened beneath what
-    /// `permissions` allows; granted environment variables take their
-    /// values from `env`).
+    /// Loads the component of activity `name` and takes its grants from
+    /// the run's `grant_sets` (prepared there once per distinct set).
     pub async fn plan(
         sandbox: &Arc<Sandbox>,
         name: &str,
         declared: &WasmProvider,
         mut limits: Limits,
-        base_dir: PathBuf,
-        permissions: Arc<Permissions>,
-        env: HostEnv,
+        grant_sets: Arc<GrantSets>,
     ) -> Self {
         let ready = match super::time_limit(name, declared.timeout, limits.timeout) {
             Ok(timeout) => {
@@ -60,21 +51,24 @@ impl WasmCall {
             ready,
             options: None,
             limits,
-            base_dir,
-            permissions,
-            env,
+            grant_sets,
         };
-        planned.options = planned.prepare().await.ok();
+        planned.options = match planned.grant_sets.get(&planned.declared.grants).await {
+            Ok(grants) => Some(planned.options_with(grants)),
+            Err(_) => None,
+        };
         planned
+    }
+
+    /// The call options with `grants`.
+    fn options_with(&self, grants: Arc<chaos_sandbox::PreparedGrants>) -> CallOptions {
+        CallOptions { activity: self.name.clone(), grants, limits: self.limits }
     }
 
     /// The call options with the grants prepared now.
     async fn prepare(&self) -> Result<CallOptions, CallError> {
-        let grants = PreparedGrants::prepare_within(&self.declared.grants, &self.base_dir, &self.permissions, |var| {
-            self.env.var_os(var)
-        })
-        .await?;
-        Ok(CallOptions { activity: self.name.clone(), grants: Arc::new(grants), limits: self.limits })
+        let grants = self.grant_sets.prepare(&self.declared.grants).await?;
+        Ok(self.options_with(grants))
     }
 }
 

@@ -17,30 +17,44 @@
 //! (`--allow-write`, `-A`) has no directory to stay beneath: the granted
 //! directory is then opened by its path as it resolves when preparing.
 //!
-//! **Preopening the handle.** wasmtime-wasi 48.0.8 can only preopen by path
-//! (`WasiCtxBuilder::preopened_dir` opens the path itself; the preopen
-//! list, `WasiFilesystemCtx::preopens`, is `pub(crate)`). On Linux each call
-//! therefore preopens the magic link `/proc/self/fd/<fd>` of the held
-//! handle: the kernel resolves it to exactly the directory the handle
-//! holds, whatever happened to the path since (renamed, removed, or
-//! replaced by a symlink to somewhere else by another activity). This needs
-//! `/proc` mounted, as it is on every Linux system `chaos` supports.
-//! Elsewhere (`cfg(not(target_os = "linux"))`) there is no such link: the
-//! canonical path found when preparing is preopened again at each call, so
-//! a directory replaced between preparing and a call is opened by path
-//! there (SECURITY.md says so).
+//! **Preopening the handle, once.** wasmtime-wasi 48.0.8 can only preopen
+//! by path (`WasiCtxBuilder::preopened_dir` opens the path itself; the
+//! preopen list, `WasiFilesystemCtx::preopens`, is `pub(crate)`). So, once
+//! when preparing, the held handle is preopened in a template WASI context
+//! through its magic link `/proc/self/fd/<fd>` on Linux: the kernel resolves
+//! it to exactly the directory the handle holds, whatever happened to the
+//! path since. This needs `/proc` mounted, as it is on every Linux system
+//! `chaos` supports. Elsewhere (`cfg(not(target_os = "linux"))`) there is no
+//! such link: the canonical path found a moment earlier is preopened.
+//!
+//! Each call then gets a clone of the template's filesystem context
+//! ([`PreparedFsGrant::install`]): the same open directory, shared through an
+//! `Arc` exactly as wasmtime-wasi shares a preopen between the descriptors a
+//! guest gets for it. No call opens, resolves or duplicates anything; a
+//! directory renamed, removed or replaced by a symlink after preparing is
+//! still the one every call sees.
 
 use super::GrantError;
 use chaos_core::grants::{Allowance, Grants, Permissions, lexical_path, resolve_path};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::filesystem::WasiFilesystemCtx;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
-/// The granted directories, each opened once and held.
-#[derive(Debug, Clone, Default)]
+/// The granted directories, each opened once and held, and the WASI
+/// filesystem context that preopens them, built once.
+#[derive(Clone, Default)]
 pub struct PreparedFsGrant {
     dirs: Vec<PreparedDir>,
+    /// The preopens every call gets a clone of.
+    preopens: WasiFilesystemCtx,
+}
+
+impl std::fmt::Debug for PreparedFsGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedFsGrant").field("dirs", &self.dirs).finish_non_exhaustive()
+    }
 }
 
 /// One granted directory.
@@ -69,7 +83,8 @@ impl PreparedFsGrant {
     /// A granted path that is missing or is not a directory
     /// ([`GrantError::NotADirectory`]); one that cannot be opened beneath
     /// any allowed directory, such as a symlink that leaves it
-    /// ([`GrantError::OutsideAllowance`]).
+    /// ([`GrantError::OutsideAllowance`]); one whose handle cannot be
+    /// preopened ([`GrantError::OpenDirectory`]).
     pub fn prepare(grants: &Grants, base_dir: &Path, allowed: &Permissions) -> Result<Self, GrantError> {
         let read_only = grants.read.iter().filter(|p| !grants.write.contains(p));
         let dirs =
@@ -89,8 +104,15 @@ impl PreparedFsGrant {
                     perms,
                 })
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { dirs })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut template = WasiCtxBuilder::new();
+        for dir in &dirs {
+            template
+                .preopened_dir(preopen_path(dir), &dir.guest, dir.perms)
+                .map_err(|e| GrantError::OpenDirectory { path: dir.granted.clone(), reason: e.to_string() })?;
+        }
+        let preopens = template.build().filesystem().clone();
+        Ok(Self { dirs, preopens })
     }
 
     /// Each granted directory: its canonical host path when prepared, the
@@ -99,17 +121,11 @@ impl PreparedFsGrant {
         self.dirs.iter().map(|d| (d.host.as_path(), d.guest.as_str(), d.perms))
     }
 
-    /// Preopens the granted directories in `wasi`: on Linux, the very
-    /// directories opened when preparing (through `/proc/self/fd`).
-    ///
-    /// # Errors
-    /// A directory that can no longer be opened.
-    pub fn apply(&self, wasi: &mut WasiCtxBuilder) -> Result<(), GrantError> {
-        for dir in &self.dirs {
-            wasi.preopened_dir(preopen_path(dir), &dir.guest, dir.perms)
-                .map_err(|e| GrantError::OpenDirectory { path: dir.granted.clone(), reason: e.to_string() })?;
-        }
-        Ok(())
+    /// Gives `wasi` the granted directories: the very directories opened
+    /// when preparing, without a system call. Replaces whatever filesystem
+    /// context `wasi` had (a fresh context has no preopen).
+    pub fn install(&self, wasi: &mut WasiCtx) {
+        *wasi.filesystem() = self.preopens.clone();
     }
 }
 
@@ -288,7 +304,25 @@ mod tests {
         std::fs::remove_dir(base.path().join("gone")).unwrap();
         std::fs::create_dir(base.path().join("gone")).unwrap();
         assert_eq!(preopened_inode(&prepared), original);
-        prepared.apply(&mut WasiCtxBuilder::new()).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn calls_share_the_directory_opened_when_preparing_instead_of_opening_it_again() {
+        let base = tempfile::tempdir().unwrap();
+        let prepared = prepare(&grants(&["."], &["."]), base.path()).unwrap();
+        let open_descriptors = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let before = open_descriptors();
+        let contexts: Vec<WasiCtx> = (0..200)
+            .map(|_| {
+                let mut wasi = WasiCtxBuilder::new().build();
+                prepared.install(&mut wasi);
+                wasi
+            })
+            .collect();
+        let opened = open_descriptors().saturating_sub(before);
+        assert!(opened < 100, "200 contexts opened {opened} descriptors");
+        drop(contexts);
     }
 
     #[test]

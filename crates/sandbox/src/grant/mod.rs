@@ -2,8 +2,8 @@
 //! *prepared* once per run (directories opened once, beneath what the
 //! operator allows, and held; host
 //! names resolved, environment values read), then *applied* to a fresh
-//! [`WasiCtxBuilder`] for every call, which does no I/O beyond opening the
-//! granted directories.
+//! [`WasiCtxBuilder`] for every call, which does no I/O: the granted
+//! directories are the open handles, shared.
 //!
 //! By default ([`PreparedGrants::none`]) nothing is granted: no preopened
 //! directory, no environment variable, no socket, no name lookup, no HTTP.
@@ -27,7 +27,7 @@ use chaos_core::grants::{Grants, Permissions};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
 
 /// Why a grant could not be prepared or applied. Each message completes the
 /// sentence "activity 'x' could not be given its grants: ...".
@@ -161,15 +161,14 @@ impl PreparedGrants {
         &self.net
     }
 
-    /// Gives `wasi` exactly these grants; the checks that refuse what is not
-    /// granted record each refusal in `denials`.
-    ///
-    /// # Errors
-    /// A granted directory that can no longer be opened.
-    pub fn apply(&self, wasi: &mut WasiCtxBuilder, denials: &DenialLog) -> Result<(), GrantError> {
-        self.fs.apply(wasi)?;
+    /// Builds `wasi` with exactly these grants; the checks that refuse what
+    /// is not granted record each refusal in `denials`. No system call:
+    /// the granted directories are the ones opened when preparing.
+    pub fn build(&self, wasi: &mut WasiCtxBuilder, denials: &DenialLog) -> WasiCtx {
         self.env.apply(wasi);
         self.net.apply(wasi, denials.clone());
-        Ok(())
+        let mut ctx = wasi.build();
+        self.fs.install(&mut ctx);
+        ctx
     }
 }

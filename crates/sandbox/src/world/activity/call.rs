@@ -11,6 +11,7 @@ use crate::limits::Limits;
 use crate::options::CallOptions;
 use crate::outcome::CallOutcome;
 use crate::output::bounded;
+use crate::pool::CallSlot;
 use crate::sandbox::Sandbox;
 use crate::store::{HostState, new_store, settle};
 use serde_json::Value;
@@ -26,12 +27,12 @@ pub(crate) async fn call(
     arguments: &Value,
     options: &CallOptions,
 ) -> CallOutcome {
-    let (deadline, _reservation, mut store) = match start(sandbox, options).await {
+    let mut started = match start(sandbox, options).await {
         Ok(started) => started,
         Err(e) => return CallOutcome::new(Err(e), Default::default()),
     };
-    let result = run(&mut store, deadline, component, func, arguments, options).await;
-    let denials = store.data().denials.take();
+    let result = run(&mut started.store, started.deadline, component, func, arguments, options).await;
+    let denials = started.store.data().denials.take();
     CallOutcome::new(result, denials)
 }
 
@@ -71,35 +72,49 @@ pub(crate) async fn describe(
     pre: &ActivityPre<HostState>,
     options: &CallOptions,
 ) -> Result<Vec<ActivityInfo>, CallError> {
-    let (deadline, _reservation, mut store) = start(sandbox, options).await?;
+    let Started { deadline, ref mut store, .. } = start(sandbox, options).await?;
     let outcome = tokio::time::timeout_at(deadline, async {
-        let instance = pre.instantiate_async(&mut store).await?;
-        instance.chaos_activity_activities().call_describe(&mut store).await
+        let instance = pre.instantiate_async(&mut *store).await?;
+        instance.chaos_activity_activities().call_describe(&mut *store).await
     })
     .await;
     store.data().log.flush();
-    settle(outcome, &store, options.limits).map_err(|e| bounded_error(e, options.limits))
+    settle(outcome, store, options.limits).map_err(|e| bounded_error(e, options.limits))
 }
 
-/// The call's deadline, its memory taken from the sandbox's budget (waiting
-/// for it counts against the time limit), and its store, whose epoch
-/// deadline is what is left of the time limit.
-async fn start(
-    sandbox: &Sandbox,
-    options: &CallOptions,
-) -> Result<(Instant, Reservation, Store<HostState>), CallError> {
+/// A call ready to instantiate. Fields drop in order: the store (and its
+/// pooled instance) is gone before its pool slot and memory are given back.
+struct Started {
+    /// When the call's time is up.
+    deadline: Instant,
+    /// The call's store, whose epoch deadline is what is left of its time.
+    store: Store<HostState>,
+    /// The pool slot the store's instance takes (`None`: on demand).
+    _slot: Option<CallSlot>,
+    /// The call's memory, taken from the sandbox's budget.
+    _reservation: Reservation,
+}
+
+/// The call's deadline, its memory taken from the sandbox's budget and a
+/// pool slot (waiting for either counts against the time limit), and its
+/// store, whose epoch deadline is what is left of the time limit.
+async fn start(sandbox: &Sandbox, options: &CallOptions) -> Result<Started, CallError> {
     let limits = options.limits;
     let deadline = Instant::now() + limits.timeout;
-    let reservation = tokio::time::timeout_at(deadline, sandbox.memory.reserve(limits.memory))
-        .await
-        .map_err(|_| CallError::Timeout(limits.timeout))??;
+    let timed_out = |_| CallError::Timeout(limits.timeout);
+    let reservation =
+        tokio::time::timeout_at(deadline, sandbox.memory.reserve(limits.memory)).await.map_err(timed_out)??;
+    let slot = match &sandbox.call_slots {
+        Some(slots) => Some(tokio::time::timeout_at(deadline, slots.take()).await.map_err(timed_out)?),
+        None => None,
+    };
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
         return Err(CallError::Timeout(limits.timeout));
     }
     let remaining = CallOptions { limits: Limits { timeout: left, ..limits }, ..options.clone() };
-    let store = new_store(sandbox.engine(), &remaining, sandbox.epoch_tick(), &sandbox.tls)?;
-    Ok((deadline, reservation, store))
+    let store = new_store(sandbox.engine(), &remaining, sandbox.epoch_tick(), &sandbox.tls);
+    Ok(Started { deadline, store, _slot: slot, _reservation: reservation })
 }
 
 /// A trap's message, within the output limit.
