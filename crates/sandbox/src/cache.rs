@@ -8,13 +8,15 @@
 //!   the current user that neither group nor others may write; otherwise
 //!   the cache is not used (a warning, once) and components are compiled
 //!   in memory;
-//! - each artifact ends with an HMAC-SHA256 tag over the engine directory,
-//!   the source digest and the artifact, keyed by a random key kept in the
+//! - each artifact ends with a keyed BLAKE3 tag (a MAC) over the engine
+//!   directory, the source digest and the artifact, keyed by a random key kept in the
 //!   cache root (`artifact.key`, mode 0600, created on first use). An entry
 //!   whose tag does not verify (patched, truncated, written by someone
 //!   else, or another component's artifact under this name) is compiled
 //!   again and rewritten, never deserialized. The file is read into memory
-//!   once, and the bytes checked are the bytes deserialized.
+//!   once, and the bytes checked are the bytes deserialized. BLAKE3 (SIMD,
+//!   and both cores for a large artifact) checks a 20 MB artifact in a few
+//!   milliseconds, where HMAC-SHA256 took tens.
 //!
 //! A component is compiled once per machine, also when processes start at
 //! once on a cold cache: the one that misses first takes an exclusive lock
@@ -28,7 +30,6 @@
 
 use crate::compile::Compiled;
 use anyhow::{Context, Result, bail};
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
@@ -42,8 +43,8 @@ use wasmtime::component::Component;
 const TAG_LEN: usize = 32;
 /// The key's file name, in the cache root.
 const KEY_FILE: &str = "artifact.key";
-
-type HmacSha256 = Hmac<Sha256>;
+/// Artifacts at least this large are hashed on several threads.
+const PARALLEL_HASH_BYTES: usize = 1 << 20;
 
 /// Compiled-artifact cache; a no-op when it has no directory or the
 /// directory is not safe to use.
@@ -180,26 +181,25 @@ fn check_private(path: &Path, dir: bool) -> Result<()> {
 
 /// The tag of an artifact: it names the engine directory and the source
 /// digest, so an authentic artifact cannot be moved under another name.
-fn tag(key: &[u8; TAG_LEN], dir: &Path, digest: &str, artifact: &[u8]) -> [u8; TAG_LEN] {
-    let mut mac = mac(key, dir, digest);
-    mac.update(artifact);
-    mac.finalize().into_bytes().into()
-}
-
-fn mac(key: &[u8; TAG_LEN], dir: &Path, digest: &str) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+fn tag(key: &[u8; TAG_LEN], dir: &Path, digest: &str, artifact: &[u8]) -> blake3::Hash {
     let engine = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    mac.update(format!("chaos-artifact-v1\0{engine}\0{digest}\0").as_bytes());
-    mac
+    let mut mac = blake3::Hasher::new_keyed(key);
+    mac.update(format!("chaos-artifact-v2\0{engine}\0{digest}\0").as_bytes());
+    if artifact.len() >= PARALLEL_HASH_BYTES {
+        mac.update_rayon(artifact);
+    } else {
+        mac.update(artifact);
+    }
+    mac.finalize()
 }
 
 /// The artifact in `file` when its tag verifies, else `None`.
 fn read_authentic(file: &Path, key: &[u8; TAG_LEN], dir: &Path, digest: &str) -> Option<Vec<u8>> {
     let mut bytes = std::fs::read(file).ok()?;
     let split = bytes.len().checked_sub(TAG_LEN)?;
-    let mut mac = mac(key, dir, digest);
-    mac.update(&bytes[..split]);
-    if mac.verify_slice(&bytes[split..]).is_err() {
+    let expected: [u8; TAG_LEN] = bytes[split..].try_into().ok()?;
+    // `blake3::Hash` compares in constant time.
+    if tag(key, dir, digest, &bytes[..split]) != blake3::Hash::from_bytes(expected) {
         tracing::debug!("ignoring unauthenticated cache entry {}", file.display());
         return None;
     }
@@ -244,7 +244,7 @@ fn store(dir: &Path, file: &Path, key: &[u8; TAG_LEN], digest: &str, compiled: &
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(&artifact)?;
-    tmp.write_all(&tag(key, dir, digest, &artifact))?;
+    tmp.write_all(tag(key, dir, digest, &artifact).as_bytes())?;
     tmp.persist(file)?;
     Ok(())
 }
@@ -337,7 +337,7 @@ mod tests {
         let dir = entry.parent().unwrap();
         let digest = fs_component().1;
         let artifact = &good[..good.len() - TAG_LEN];
-        let forged = [artifact, &tag(&[7; TAG_LEN], dir, digest, artifact)].concat();
+        let forged = [artifact, tag(&[7; TAG_LEN], dir, digest, artifact).as_bytes()].concat();
         std::fs::write(&entry, forged).unwrap();
 
         compile(&cache, &engine, fs_component().0, digest).unwrap();
