@@ -7,6 +7,7 @@ mod configuration;
 mod examples;
 mod grants;
 mod hostile_audit;
+mod hostile_compile;
 mod hostile_consent;
 mod hostile_env;
 mod hostile_fs;

@@ -4,7 +4,7 @@
 //! [`VarFlags`], [`TlsFlags`], [`GrantFlags`] and [`LimitFlags`].
 
 use chaos_core::strategy::{Dry, HypothesisStrategy, RollbackStrategy};
-use chaos_sandbox::{Limits, SandboxBuilder};
+use chaos_sandbox::{CompileLimits, Limits, SandboxBuilder};
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsStr;
@@ -123,6 +123,9 @@ pub struct RunArgs {
     /// Default limits of each activity.
     #[command(flatten)]
     pub limits: LimitFlags,
+    /// Limits of compiling a component file.
+    #[command(flatten)]
+    pub compile: CompileFlags,
 }
 
 /// A `--hypothesis-strategy` value, and whether it was spelled the old way
@@ -172,6 +175,9 @@ pub struct ValidateArgs {
     /// Configuration overrides.
     #[command(flatten)]
     pub vars: VarFlags,
+    /// Limits of compiling a component file.
+    #[command(flatten)]
+    pub compile: CompileFlags,
 }
 
 /// `chaos grants`.
@@ -287,6 +293,19 @@ pub struct LimitFlags {
     pub max_total_memory: u64,
 }
 
+/// Limits of compiling a component file, which happens in a child process
+/// (once per machine: compiled components are cached; built-ins are not
+/// limited).
+#[derive(Debug, Args)]
+pub struct CompileFlags {
+    /// Memory compiling one component file may use, in MiB; a component that needs more is refused.
+    #[arg(long, value_name = "MIB", default_value_t = (CompileLimits::DEFAULT_MEMORY >> 20) as u64)]
+    pub compile_memory_limit: u64,
+    /// Seconds compiling one component file may take; a component that takes longer is refused.
+    #[arg(long, value_name = "SECS", default_value_t = CompileLimits::DEFAULT_TIME.as_secs_f64())]
+    pub compile_timeout: f64,
+}
+
 /// `chaos discover`.
 #[derive(Debug, Args)]
 pub struct DiscoverArgs {
@@ -298,6 +317,9 @@ pub struct DiscoverArgs {
     /// Leave the platform out of the file.
     #[arg(long)]
     pub no_system_info: bool,
+    /// Limits of compiling a component file.
+    #[command(flatten)]
+    pub compile: CompileFlags,
 }
 
 /// `chaos init`.

@@ -19,6 +19,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
+    // The sandbox compiles component files in a child: this program, run
+    // again with this first argument (see `commands::sandbox`).
+    if std::env::args_os().nth(1).is_some_and(|a| a == chaos_sandbox::COMPILE_CHILD_ARG) {
+        return chaos_sandbox::serve_compile_child();
+    }
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(cli, &GivenFlags::of(&matches)) {

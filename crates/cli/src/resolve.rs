@@ -3,7 +3,7 @@
 //! commands use (settings, vars and var files, permissions, limits), before
 //! any command runs. Everything wrong here is a [`UsageError`] (exit 2).
 
-use crate::args::{Cli, GrantFlags, HypothesisFlag, LimitFlags, RunArgs, VarFlags};
+use crate::args::{Cli, CompileFlags, GrantFlags, HypothesisFlag, LimitFlags, RunArgs, VarFlags};
 use anyhow::Context as _;
 use chaos_core::grants::{
     AllowFlagError, Allowance, Capability, Consent, Denials, Origin, Permissions, PolicyFile, PolicyFileError,
@@ -11,7 +11,7 @@ use chaos_core::grants::{
 use chaos_core::settings::Settings;
 use chaos_core::strategy::HypothesisStrategy;
 use chaos_core::vars::{self, Vars};
-use chaos_sandbox::Limits;
+use chaos_sandbox::{CompileLimits, Limits};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -72,6 +72,12 @@ pub enum LimitError {
     /// More MiB than this machine can address.
     #[error("--max-total-memory {0} MiB is out of range")]
     TotalMemory(u64),
+    /// Not a positive, representable number of seconds.
+    #[error("--compile-timeout must be a positive number of seconds, not {0}")]
+    CompileTimeout(f64),
+    /// Zero, or more MiB than this machine can address.
+    #[error("--compile-memory-limit {0} MiB is out of range")]
+    CompileMemory(u64),
     /// One activity's limit is more than all activities may use together.
     #[error("--memory-limit {memory} MiB is more than --max-total-memory {total} MiB: no activity could run")]
     MemoryAboveTotal {
@@ -197,6 +203,8 @@ pub struct ResolvedRun {
     pub limits: Limits,
     /// Bytes of memory all concurrent calls may use together.
     pub total_memory: usize,
+    /// What compiling one component file may use.
+    pub compile: CompileLimits,
     /// Time between steady-state checks during the method.
     pub hypothesis_frequency: Duration,
     /// `--hypothesis-strategy`, if given.
@@ -219,6 +227,7 @@ pub fn run(args: &RunArgs, ctx: &Context, given: &GivenFlags) -> anyhow::Result<
     let base_dir = std::env::current_dir().context("cannot read the current directory")?;
     let ResolvedGrants { consent, limits } = grants(&args.grants, &args.limits, given, ctx, &base_dir)?;
     let total_memory = args.limits.total_memory().map_err(UsageError::from)?;
+    let compile = args.compile.limits().map_err(UsageError::from)?;
     let hypothesis_strategy = args.hypothesis_strategy.map(|HypothesisFlag { strategy, deprecated_spelling }| {
         if deprecated_spelling {
             HypothesisStrategy::warn_deprecated_spelling();
@@ -226,6 +235,7 @@ pub fn run(args: &RunArgs, ctx: &Context, given: &GivenFlags) -> anyhow::Result<
         strategy
     });
     Ok(ResolvedRun {
+        compile,
         settings: ctx.settings.clone(),
         vars,
         consent,
@@ -312,6 +322,27 @@ impl LimitFlags {
             return Err(LimitError::MemoryAboveTotal { memory: self.memory_limit, total: self.max_total_memory });
         }
         Ok(total)
+    }
+}
+
+impl CompileFlags {
+    /// The compile limits these flags set.
+    ///
+    /// # Errors
+    /// [`LimitError`]: a time limit that is not a positive number of
+    /// seconds, or a memory limit that is zero or does not fit in this
+    /// machine's addresses.
+    pub fn limits(&self) -> Result<CompileLimits, LimitError> {
+        let time = Some(self.compile_timeout)
+            .filter(|t| *t > 0.0)
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
+            .ok_or(LimitError::CompileTimeout(self.compile_timeout))?;
+        let memory = usize::try_from(self.compile_memory_limit)
+            .ok()
+            .and_then(|mib| mib.checked_mul(1 << 20))
+            .filter(|bytes| *bytes > 0)
+            .ok_or(LimitError::CompileMemory(self.compile_memory_limit))?;
+        Ok(CompileLimits { memory, time })
     }
 }
 

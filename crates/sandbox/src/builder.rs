@@ -3,6 +3,7 @@
 use crate::budget::MemoryBudget;
 use crate::builtins::{Builtins, NoBuiltins};
 use crate::cache::ArtifactCache;
+use crate::compile::{CompileLimits, Compiler};
 use crate::engine::{EngineSettings, new_engine};
 use crate::limits::Limits;
 use crate::pool::{CallSlots, PoolSizes, default_concurrent_calls};
@@ -69,6 +70,7 @@ pub struct SandboxBuilder {
     memory_slot: Option<usize>,
     root_certificates: Vec<Vec<u8>>,
     total_memory: usize,
+    compile_in_child: Option<CompileLimits>,
 }
 
 impl SandboxBuilder {
@@ -95,7 +97,9 @@ impl SandboxBuilder {
     /// - HTTPS servers reached through `wasi:http` are verified against the
     ///   Mozilla root certificates (webpki-roots) only.
     /// - concurrent calls hold at most [`Self::DEFAULT_TOTAL_MEMORY`] (2 GiB)
-    ///   of memory and tables together.
+    ///   of memory and tables together;
+    /// - components are compiled in this process, without a time or memory
+    ///   limit ([`Self::compile_in_child`] sets them).
     ///
     /// Whatever the settings, a call gets no capability it was not granted:
     /// no preopened directory, no environment variable, no socket, no name
@@ -111,6 +115,7 @@ impl SandboxBuilder {
             memory_slot: None,
             root_certificates: Vec::new(),
             total_memory: Self::DEFAULT_TOTAL_MEMORY,
+            compile_in_child: None,
         }
     }
 
@@ -233,6 +238,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// Compiles each component that is not a built-in in a child process
+    /// under `limits`: this program is started again with
+    /// [`crate::COMPILE_CHILD_ARG`] as its first argument, and its `main`
+    /// must then return [`crate::serve_compile_child`] at once. The child's
+    /// address space is capped at `limits.memory` and it is killed after
+    /// `limits.time`; a component over either is refused with
+    /// [`crate::LoadError::CompileMemoryLimit`] or
+    /// [`crate::LoadError::CompileTimeout`]. Cranelift's memory and time grow
+    /// with the component (a 36 MB component took 29 s and 4 GB), so a
+    /// program that loads components it did not vet should turn this on.
+    /// Built-in components, trusted, still compile in this process; a
+    /// component found in the cache is not compiled at all.
+    ///
+    /// By default components are compiled in this process, without limits.
+    pub fn compile_in_child(&mut self, limits: CompileLimits) -> &mut Self {
+        self.compile_in_child = Some(limits);
+        self
+    }
+
     /// Creates the engine (and its epoch thread), the linker and the cache.
     ///
     /// # Errors
@@ -251,6 +275,14 @@ impl SandboxBuilder {
         if self.limits.timeout.is_zero() {
             return Err(SandboxError::ZeroLimit("time"));
         }
+        if let Some(limits) = self.compile_in_child {
+            if limits.memory == 0 {
+                return Err(SandboxError::ZeroLimit("compile memory"));
+            }
+            if limits.time.is_zero() {
+                return Err(SandboxError::ZeroLimit("compile time"));
+            }
+        }
         let pool = self.pool_sizes()?;
         let tls = crate::grant::tls_config(&self.root_certificates)
             .map_err(|e| SandboxError::RootCertificate(e.to_string()))?;
@@ -265,6 +297,7 @@ impl SandboxBuilder {
             shared_linker(&engine).and_then(activity::linker).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         Ok(Arc::new(Sandbox {
             cache: Arc::new(ArtifactCache::new(&engine, self.cache_dir.clone())),
+            compiler: self.compile_in_child.map_or(Compiler::InProcess, Compiler::Child),
             engine,
             tls,
             epoch_tick: self.epoch_tick,

@@ -55,6 +55,31 @@ pub enum LoadError {
         /// The digest of the bytes read.
         actual: String,
     },
+    /// Compiling the component in a child process needed more memory than
+    /// the compile memory limit ([`crate::CompileLimits::memory`]).
+    #[error(
+        "{component} needs more than the compile memory limit of {} MiB to compile, and was refused (if you trust it, raise the limit with --compile-memory-limit)",
+        .limit >> 20
+    )]
+    CompileMemoryLimit {
+        /// The component.
+        component: ComponentRef,
+        /// The limit, bytes.
+        limit: usize,
+    },
+    /// Compiling the component in a child process took longer than the
+    /// compile time limit ([`crate::CompileLimits::time`]); the child was
+    /// killed.
+    #[error(
+        "{component} took longer than the compile time limit of {}s to compile, and was stopped (if you trust it, raise the limit with --compile-timeout)",
+        fmt_secs(*.limit)
+    )]
+    CompileTimeout {
+        /// The component.
+        component: ComponentRef,
+        /// The limit.
+        limit: Duration,
+    },
     /// Compilation stopped without a result (its thread panicked or the
     /// runtime is shutting down).
     #[error("compiling {component} stopped: {reason}")]

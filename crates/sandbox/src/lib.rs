@@ -43,6 +43,7 @@ mod budget;
 mod builder;
 mod builtins;
 mod cache;
+mod compile;
 mod denials;
 mod engine;
 mod error;
@@ -62,6 +63,7 @@ mod world;
 
 pub use builder::{SandboxBuilder, SandboxError};
 pub use builtins::{Builtins, NoBuiltins, read_component};
+pub use compile::{COMPILE_CHILD_ARG, CompileLimits, serve_compile_child};
 pub use denials::DenialLog;
 pub use error::{CallError, LoadError};
 pub use grant::{GrantError, PreparedEnvGrant, PreparedFsGrant, PreparedGrants, PreparedNetGrant};

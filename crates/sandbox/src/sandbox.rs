@@ -3,6 +3,7 @@
 use crate::budget::MemoryBudget;
 use crate::builtins::{Builtins, read_component};
 use crate::cache::ArtifactCache;
+use crate::compile::Compiler;
 use crate::error::{CallError, LoadError};
 use crate::header::not_a_component;
 use crate::limits::Limits;
@@ -37,6 +38,8 @@ pub struct Sandbox {
     pub(crate) call_slots: Option<CallSlots>,
     pub(crate) activity_linker: Linker<HostState>,
     pub(crate) cache: Arc<ArtifactCache>,
+    /// How components that are not built-ins are compiled.
+    pub(crate) compiler: Compiler,
     /// How `wasi:http` verifies HTTPS servers.
     pub(crate) tls: Arc<tokio_rustls::rustls::ClientConfig>,
     pub(crate) builtins: Arc<dyn Builtins>,
@@ -120,6 +123,7 @@ impl Sandbox {
             .get_or_try_init(|| {
                 let (engine, cache, builtins, source) =
                     (self.engine.clone(), self.cache.clone(), self.builtins.clone(), source.clone());
+                let compiler = self.compiler;
                 let pin = pin.cloned();
                 async move {
                     let interrupted = |e: tokio::task::JoinError| LoadError::Interrupted {
@@ -135,8 +139,7 @@ impl Sandbox {
                         let digest = known.map_or_else(|| format!("{:x}", Sha256::digest(&bytes)), str::to_string);
                         check_pin(&task_source, pin.as_ref(), &digest)?;
                         let component = cache
-                            .load_or_compile(&engine, &bytes, Some(&digest))
-                            .map_err(|e| LoadError::Invalid { component: task_source, reason: format!("{e:#}") })?;
+                            .load_or_compile(&engine, &digest, || compiler.compile(&engine, &task_source, &bytes))?;
                         Ok((component, digest))
                     })
                     .await

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 /// # Errors
 /// A component that does not load, or a file that cannot be written.
 pub async fn discover(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
-    let sandbox = super::sandbox()?;
+    let compile = args.compile.limits().map_err(crate::resolve::UsageError::from)?;
+    let sandbox = super::sandbox(compile)?;
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = ComponentRef::parse(&args.component, &cwd);
     tracing::info!("Discovering capabilities from {source}");

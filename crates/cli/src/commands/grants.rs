@@ -27,7 +27,7 @@ pub async fn grants(
     base_dir: PathBuf,
 ) -> anyhow::Result<ExitCode> {
     let session = Session::builder()
-        .sandbox(super::sandbox()?)
+        .sandbox(super::sandbox(chaos_sandbox::CompileLimits::default())?)
         .permissions(resolved.consent.permissions())
         .limits(resolved.limits)
         .base_dir(base_dir)

@@ -20,7 +20,7 @@ pub async fn info(args: InfoArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             println!("wit                 chaos:activity@0.1.0");
         }
         InfoTarget::Extensions => {
-            let sandbox = super::sandbox()?;
+            let sandbox = super::sandbox(chaos_sandbox::CompileLimits::default())?;
             println!("{:<16} {:<8} {:<8} DESCRIPTION", "NAME", "TYPE", "FUNC");
             for name in chaos_builtins::names() {
                 let source = ComponentRef::Builtin(name.to_string());

@@ -11,15 +11,19 @@ pub mod settings;
 pub mod validate;
 
 use anyhow::Context as _;
-use chaos_sandbox::{Limits, Sandbox};
+use chaos_sandbox::{CompileLimits, Limits, Sandbox};
 use std::sync::Arc;
 
-/// The sandbox, with the built-in components and the default component cache.
+/// The sandbox, with the built-in components and the default component
+/// cache, compiling component files in a child process under `compile`
+/// (`main` serves that child: [`chaos_sandbox::serve_compile_child`]).
 ///
 /// # Errors
 /// When the engine cannot start on this platform.
-pub fn sandbox() -> anyhow::Result<Arc<Sandbox>> {
-    chaos_runtime::default_sandbox().context("cannot start the sandbox")
+pub fn sandbox(compile: CompileLimits) -> anyhow::Result<Arc<Sandbox>> {
+    let mut builder = chaos_runtime::default_sandbox_builder();
+    builder.compile_in_child(compile);
+    builder.build().context("cannot start the sandbox")
 }
 
 /// The sandbox of a run: [`sandbox`] under the operator's limits, which
@@ -28,8 +32,8 @@ pub fn sandbox() -> anyhow::Result<Arc<Sandbox>> {
 ///
 /// # Errors
 /// When the engine cannot start on this platform.
-pub fn run_sandbox(limits: Limits, total_memory: usize) -> anyhow::Result<Arc<Sandbox>> {
+pub fn run_sandbox(limits: Limits, total_memory: usize, compile: CompileLimits) -> anyhow::Result<Arc<Sandbox>> {
     let mut builder = chaos_runtime::default_sandbox_builder();
-    builder.limits(limits).max_total_memory(total_memory)?;
+    builder.limits(limits).max_total_memory(total_memory)?.compile_in_child(compile);
     builder.build().context("cannot start the sandbox")
 }

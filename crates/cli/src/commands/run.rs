@@ -20,7 +20,7 @@ use std::process::ExitCode;
 pub async fn execute(args: RunArgs, resolved: ResolvedRun) -> anyhow::Result<ExitCode> {
     let mut consent = resolved.consent;
     let mut session = Session::builder()
-        .sandbox(super::run_sandbox(resolved.limits, resolved.total_memory)?)
+        .sandbox(super::run_sandbox(resolved.limits, resolved.total_memory, resolved.compile)?)
         .permissions(consent.permissions())
         .limits(resolved.limits)
         .base_dir(resolved.base_dir)

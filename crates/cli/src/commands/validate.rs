@@ -11,7 +11,8 @@ use std::process::ExitCode;
 /// # Errors
 /// The first problem found.
 pub async fn validate(args: ValidateArgs, vars: Vars, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let sandbox = super::sandbox()?;
+    let compile = args.compile.limits().map_err(crate::resolve::UsageError::from)?;
+    let sandbox = super::sandbox(compile)?;
     let options = PrepareOptions {
         vars,
         no_validation: false,
