@@ -215,7 +215,7 @@ def tutorial(engines, scratch):
                 "flags": ["--allow-read=.", "--allow-write=.", f"--allow-net={host}",
                           "--allow-env=EXCHANGE_SERVICE_URL"]}
         env = dict(os.environ, EXCHANGE_SERVICE_URL=url)
-        row("the tutorial experiment (http steady state, 2 fs activities, 1 http probe, 1 rollback)",
+        row("the tutorial experiment (http steady state, 3 `builtin:fs` activities of which 1 rollback, 1 http probe)",
             measure(engines, work, cwd, RUNS, env))
     finally:
         if service:
