@@ -27,6 +27,8 @@ fn journal_of(runs: usize) -> Journal {
 
 fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("journal");
+    // Writing 10,000 runs takes seconds (an unbuffered writer): few samples.
+    group.sample_size(10);
     let dir = tempfile::tempdir().expect("a temporary directory");
     for runs in [10, 10_000] {
         let journal = journal_of(runs);
