@@ -2,6 +2,7 @@
 //! ones and `tests/components/hostile`) and a real local HTTP server (the
 //! tutorial's service). Each test states one behaviour.
 
+mod benches;
 mod commands;
 mod configuration;
 mod examples;
