@@ -20,6 +20,7 @@ mod http;
 mod journal;
 mod limits;
 mod process;
+mod python;
 mod reference;
 mod runtime;
 mod signals;

@@ -2,7 +2,7 @@
 //! one implementation of [`Provider`]: `wasm` runs a component in the
 //! sandbox, `http` is a request the host makes itself (bound by the same
 //! network grant), `process` runs a program outside the sandbox (behind
-//! `--allow-run`).
+//! `--allow-run`), `python` runs a Python function in the sandbox's CPython.
 //!
 //! [`ProviderFactory::plan`] is the one place that maps an experiment's
 //! provider declaration to its implementation; adding a provider type means
@@ -10,6 +10,7 @@
 
 mod http;
 mod process;
+mod python;
 mod wasm;
 
 use crate::audit::Audit;
@@ -142,6 +143,8 @@ pub struct ProviderFactory {
     env: HostEnv,
     http: Arc<http::HttpClients>,
     permissions: Arc<Permissions>,
+    /// The Python runner, loaded on first use by a python activity.
+    python: tokio::sync::OnceCell<python::SharedRunner>,
 }
 
 impl ProviderFactory {
@@ -157,7 +160,7 @@ impl ProviderFactory {
         verify_tls: bool,
     ) -> Self {
         let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
-        Self { sandbox, limits, base_dir, env: HostEnv::process(), http, permissions }
+        Self { sandbox, limits, base_dir, env: HostEnv::process(), http, permissions, python: Default::default() }
     }
 
     /// The default limits of each call.
@@ -202,8 +205,40 @@ impl ProviderFactory {
                 self.base_dir.clone(),
                 self.env.clone(),
             )),
+            Declared::Python(p) => {
+                let setting = python::Setting {
+                    sandbox: self.sandbox.clone(),
+                    runner: self.python_runner().await,
+                    limits: self.limits,
+                    base_dir: self.base_dir.clone(),
+                    permissions: self.permissions.clone(),
+                    env: self.env.clone(),
+                };
+                Arc::new(python::PythonCall::plan(&activity.name, p, setting).await)
+            }
             Declared::Unresolved(reference) => Arc::new(Unresolved(reference.clone())),
         }
+    }
+
+    /// The Python runner, loaded once per factory (compiling it the first
+    /// time on this machine takes seconds: say so before).
+    async fn python_runner(&self) -> python::SharedRunner {
+        self.python
+            .get_or_init(|| async {
+                static NOTICE: std::sync::Once = std::sync::Once::new();
+                NOTICE.call_once(|| {
+                    tracing::info!(
+                        "Loading the sandboxed Python runner (the first run on this machine compiles it, once)"
+                    );
+                });
+                self.sandbox
+                    .python_runner()
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| ActivityFailed::fatal(format!("the Python runner cannot be loaded: {e:#}")))
+            })
+            .await
+            .clone()
     }
 }
 

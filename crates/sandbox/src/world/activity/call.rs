@@ -84,7 +84,7 @@ pub(crate) async fn describe(
 /// The call's deadline, its memory taken from the sandbox's budget (waiting
 /// for it counts against the time limit), and its store, whose epoch
 /// deadline is what is left of the time limit.
-async fn start(
+pub(crate) async fn start(
     sandbox: &Sandbox,
     options: &CallOptions,
 ) -> Result<(Instant, Reservation, Store<HostState>), CallError> {
@@ -103,7 +103,7 @@ async fn start(
 }
 
 /// A trap's message, within the output limit.
-fn bounded_error(error: CallError, limits: Limits) -> CallError {
+pub(crate) fn bounded_error(error: CallError, limits: Limits) -> CallError {
     match error {
         CallError::Trap(m) => CallError::Trap(bounded(m, limits.output)),
         other => other,
