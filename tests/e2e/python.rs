@@ -221,3 +221,32 @@ fn values_json_cannot_hold_become_the_documented_text() {
         outcome.log
     );
 }
+
+#[test]
+fn a_python_probe_as_a_tolerance_receives_the_checked_value() {
+    let scenario = Scenario::new();
+    scenario.write("checks.py", "def is_small(value=None):\n    return value < 10\n");
+    let mut doc = experiment(json!([]));
+    doc["steady-state-hypothesis"] = json!({
+        "title": "small",
+        "probes": [{"type": "probe", "name": "count", "provider": python("statistics", "mean", json!({"data": [3, 5]})),
+                    "tolerance": {"type": "probe", "name": "is-small",
+                                  "provider": {"type": "python", "module": "checks", "func": "is_small"}}}]
+    });
+    scenario.experiment(&doc);
+    warm();
+    let outcome = scenario.chaos(&["run", "experiment.json", "--allow-read=."]);
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    let probe = &outcome.journal()["steady_states"]["before"]["probes"][0];
+    assert_eq!((&probe["output"], &probe["tolerance_met"]), (&json!(4), &json!(true)));
+}
+
+#[test]
+fn a_huge_python_allocation_is_stopped_and_named() {
+    let scenario = Scenario::new();
+    scenario.write("hog.py", "def hog():\n    return len(bytearray(2**30))\n");
+    let method = json!([probe("hog", json!({"type": "python", "module": "hog", "func": "hog"}))]);
+    let outcome = run(&scenario, method, &["--allow-read=."]);
+    let exception = outcome.exception_of("hog");
+    assert!(exception.contains("activity 'hog' exceeded its memory limit of 128 MiB"), "{exception}");
+}
