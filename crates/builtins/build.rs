@@ -5,7 +5,12 @@
 //!   the digest computed here so that no run hashes the built-ins again;
 //! - `foreach_builtin_activity!`: calls a macro with `(component, kind,
 //!   function)` for each activity the crates declare in their `activities!`
-//!   block, so a test suite can require a test per built-in function.
+//!   block, so a test suite can require a test per built-in function;
+//! - `PYTHON_RUNNER`: the Python runner (`activities/python`, built by
+//!   `build_python.rs` with componentize-py), `builtin:python`.
+
+#[path = "build_python.rs"]
+mod python;
 
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -63,6 +68,23 @@ fn main() {
     foreach.push_str("    };\n}\n");
 
     let out = Path::new(&std::env::var_os("OUT_DIR").unwrap()).to_path_buf();
+    let python = match python::build(&workspace, &out) {
+        Ok(path) => path,
+        Err(reason) => {
+            println!("cargo::error={reason}");
+            return;
+        }
+    };
+    let bytes = std::fs::read(&python).unwrap_or_else(|e| panic!("cannot read {}: {e}", python.display()));
+    writeln!(
+        table,
+        "/// The Python runner, `builtin:python` (not an activity component: it\n\
+         /// exports the `python-runner` world).\n\
+         pub const PYTHON_RUNNER: Builtin = Builtin {{ name: \"python\", bytes: include_bytes!({:?}), sha256: {:?} }};",
+        python.display().to_string(),
+        format!("{:x}", Sha256::digest(&bytes))
+    )
+    .unwrap();
     std::fs::write(out.join("builtin_components.rs"), table).unwrap();
     std::fs::write(out.join("foreach_builtin_activity.rs"), foreach).unwrap();
 }

@@ -22,6 +22,7 @@ mod http;
 mod journal;
 mod limits;
 mod process;
+mod python;
 mod reference;
 mod runtime;
 mod scale;

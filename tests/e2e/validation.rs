@@ -145,10 +145,10 @@ fn component_paths_resolve_against_the_experiment_file() {
 }
 
 #[test]
-fn a_python_provider_is_refused_with_its_replacement() {
+fn a_python_provider_naming_a_module_the_sandbox_lacks_is_refused_naming_it() {
     let s = Scenario::new();
-    s.experiment(&experiment(json!([probe("py", json!({"type": "python", "module": "os.path", "func": "exists"}))])));
-    assert_refused(&validate(&s), "activity 'py': Python providers are not run by this engine");
+    s.experiment(&experiment(json!([probe("py", json!({"type": "python", "module": "ctypes", "func": "CDLL"}))])));
+    assert_refused(&validate(&s), "activity 'py': Python module 'ctypes' is not available in the sandboxed CPython");
 }
 
 #[test]

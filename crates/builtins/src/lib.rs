@@ -1,4 +1,5 @@
-//! The built-in activity components, `builtin:NAME` in an experiment.
+//! The built-in activity components, `builtin:NAME` in an experiment, and
+//! the Python runner [`PYTHON_RUNNER`] that runs `python` providers.
 //!
 //! `build.rs` builds every crate under `activities/` for `wasm32-wasip2`
 //! and embeds the components here, each with its SHA-256 digest computed at
@@ -27,12 +28,14 @@ pub struct Builtin {
 include!(concat!(env!("OUT_DIR"), "/builtin_components.rs"));
 include!(concat!(env!("OUT_DIR"), "/foreach_builtin_activity.rs"));
 
-/// The built-in called `name` (`fs` for `builtin:fs`).
+/// The built-in called `name` (`fs` for `builtin:fs`, `python` for the
+/// Python runner).
 pub fn get(name: &str) -> Option<&'static Builtin> {
-    BUILTIN_COMPONENTS.iter().find(|b| b.name == name)
+    BUILTIN_COMPONENTS.iter().chain([&PYTHON_RUNNER]).find(|b| b.name == name)
 }
 
-/// The names of the built-ins, sorted.
+/// The names of the built-in activity components, sorted (the Python
+/// runner, which `python` providers use, is not one).
 pub fn names() -> impl Iterator<Item = &'static str> {
     BUILTIN_COMPONENTS.iter().map(|b| b.name)
 }
@@ -50,6 +53,8 @@ mod tests {
             assert_eq!(builtin.sha256.len(), 64, "{}", builtin.name);
         }
         assert!(get("fs").is_some());
+        assert_eq!(&PYTHON_RUNNER.bytes[..4], b"\0asm");
+        assert_eq!(get("python").map(|b| b.sha256), Some(PYTHON_RUNNER.sha256));
         assert!(get("nope").is_none());
     }
 }

@@ -219,6 +219,8 @@ impl Plan {
             let source = match &planned.activity.provider {
                 Declared::Http(_) => RequestSource::HttpUrl,
                 Declared::Process(_) => RequestSource::Program,
+                // It declares no grants: it receives the operator's.
+                Declared::Python(_) => RequestSource::Operator,
                 _ => RequestSource::Grants,
             };
             match planned.provider.requested(mapping) {

@@ -76,3 +76,4 @@ pub use world::activity::{
     ActivityInfo, ActivityMismatch, LoadedComponent, MAX_ACTIVITIES, MAX_DESCRIBED_BYTES, MAX_DESCRIPTION_BYTES,
     MAX_NAME_BYTES, MAX_SCHEMA_BYTES,
 };
+pub use world::python::{PYTHON_RUNNER, PythonCall, PythonRunner};

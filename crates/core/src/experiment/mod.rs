@@ -14,5 +14,5 @@ pub use digest::{DigestError, Sha256Digest};
 pub use load::{LoadError, Source, load};
 pub use model::{
     Activity, ActivityKind, Experiment, HttpProvider, Hypothesis, Pauses, ProcessArguments, ProcessProvider, Provider,
-    WasmProvider, url_host_port,
+    PythonProvider, WasmProvider, url_host_port,
 };

@@ -124,6 +124,8 @@ pub enum Provider {
     Http(HttpProvider),
     /// A program run by the host, outside the sandbox.
     Process(ProcessProvider),
+    /// A Python function, run by the sandboxed CPython of `builtin:python`.
+    Python(PythonProvider),
     /// A `ref` that names no activity, kept by lenient validation
     /// (`chaos run --no-validation`): running it aborts the method, as in the
     /// reference. Holds the name referred to.
@@ -144,7 +146,9 @@ impl Provider {
                 }
                 Grants { run, ..Grants::default() }
             }
-            Provider::Unresolved(_) => Grants::default(),
+            // It declares none: it receives what the operator allows
+            // (`chaos_core::grants::inherited`), decided by the runtime.
+            Provider::Python(_) | Provider::Unresolved(_) => Grants::default(),
         }
     }
 }
@@ -167,6 +171,35 @@ pub struct WasmProvider {
     /// `sha256`: the digest the component's bytes must have, or `None` when
     /// it is not pinned.
     pub sha256: Option<super::Sha256Digest>,
+}
+
+/// `{"type": "python", ...}`, as Chaos Toolkit's python provider, run in
+/// the sandbox by the built-in Python runner.
+#[derive(Debug, Clone)]
+pub struct PythonProvider {
+    /// `module`: a dotted module name the runner bundles
+    /// ([`crate::validation::PYTHON_MODULES`]).
+    pub module: String,
+    /// `func`: a module-level function of it.
+    pub func: String,
+    /// `arguments` (an object), passed as keyword arguments.
+    pub arguments: Value,
+    /// `timeout` in seconds.
+    pub timeout: Option<f64>,
+    /// `secrets`: the secret scopes whose values the function receives as
+    /// `secrets=` (when it declares that parameter); `None` when the
+    /// provider lists none, and then it receives no `secrets` argument.
+    pub secrets: Option<Vec<String>>,
+    /// The experiment's configuration keys: the function's
+    /// `configuration=` holds these (filled in by validation).
+    pub configuration_keys: Vec<String>,
+    /// The keys of the listed secret scopes: the function's `secrets=`
+    /// holds these (filled in by validation).
+    pub secret_keys: Vec<String>,
+    /// For a module of the experiment's own (`NAME.py` next to it): the
+    /// experiment's directory, searched first by the runner. The operator
+    /// must grant read access to it for the import to succeed.
+    pub search_dir: Option<PathBuf>,
 }
 
 /// `{"type": "http", ...}`, as Chaos Toolkit's http provider.

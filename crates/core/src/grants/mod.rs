@@ -8,6 +8,7 @@
 //!
 //! - [`request`]: what an activity requests ([`Grants`], [`Capability`]);
 //! - [`host`]: network grant values ([`HostPort`]);
+//! - [`inherited`]: what an activity that declares no grants receives;
 //! - [`path`]: where granted paths and programs are on disk;
 //! - [`policy`]: what the operator allows ([`Allowance`], [`Permissions`]);
 //! - [`policy_file`]: the operator's standing policy ([`PolicyFile`]);
@@ -19,6 +20,7 @@
 pub mod conflict;
 pub mod deny;
 pub mod host;
+pub mod inherited;
 pub mod path;
 pub mod policy;
 pub mod policy_file;
@@ -29,6 +31,7 @@ pub mod table;
 pub use conflict::{UnsafeGrant, unsafe_grants};
 pub use deny::{Denials, deny_flag};
 pub use host::{HostPort, HostPortError};
+pub use inherited::inherited;
 pub use path::{lexical_path, resolve_path, resolve_program};
 pub use policy::{AllowFlagError, Allowance, AllowedValue, MissingGrant, Permissions, Verdict};
 pub use policy_file::{PolicyFile, PolicyFileError};

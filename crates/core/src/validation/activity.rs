@@ -49,11 +49,6 @@ impl<'a> Context<'a> {
     }
 }
 
-/// What replaces common Python standard-library activities.
-const PYTHON_REPLACEMENTS: &str = "os.path.exists, os.rename, os.remove and file reads/writes map to \
-    `builtin:fs` (exists, rename, remove, read, write); requests/urllib calls to the `http` provider or \
-    `builtin:http` (request); socket connections to `builtin:net` (tcp_connect)";
-
 /// A dynamic configuration probe under configuration key `key`. The
 /// reference runs it without validating it, so it needs no `name`: it is
 /// named after its key when it has none.
@@ -95,7 +90,7 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
     let Some(provider_type) = provider.get("type") else { return Err(fail("a provider must have a type".into())) };
     let provider_type = provider_type.as_str().map(String::from).unwrap_or_else(|| provider_type.to_string());
     if !["python", "process", "http", "wasm"].contains(&provider_type.as_str()) {
-        return Err(fail(format!("unknown provider type '{provider_type}' (supported: wasm, http, process)")));
+        return Err(fail(format!("unknown provider type '{provider_type}' (supported: wasm, http, process, python)")));
     }
     if let Some(timeout) = item.get("timeout") {
         let secs = timeout.as_f64().ok_or_else(|| fail("activity timeout must be a number".into()))?;
@@ -111,9 +106,9 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
         "wasm" => Provider::Wasm(wasm(provider, ctx).map_err(fail)?),
         "http" => Provider::Http(http(provider).map_err(fail)?),
         "python" => {
-            return Err(fail(format!(
-                "Python providers are not run by this engine (they would run unsandboxed); use a wasm activity instead: {PYTHON_REPLACEMENTS}"
-            )));
+            let mut python = super::python::provider(provider, ctx.base_dir).map_err(|e| fail(e.to_string()))?;
+            python.timeout = provider_timeout(provider.get("timeout")).map_err(fail)?;
+            Provider::Python(python)
         }
         _ => Provider::Process(process(provider).map_err(fail)?),
     };
@@ -124,6 +119,7 @@ pub fn activity(item: &Value, location: &str, ctx: &Context) -> Result<Activity,
         match &mut provider {
             Provider::Wasm(w) if w.timeout.is_none() => w.timeout = Some(secs),
             Provider::Process(p) if p.timeout.is_none() => p.timeout = Some(secs),
+            Provider::Python(p) if p.timeout.is_none() => p.timeout = Some(secs),
             Provider::Http(h) if h.timeout.is_none() => h.timeout = Some(Value::from(secs)),
             _ => {}
         }

@@ -11,10 +11,12 @@
 mod activity;
 mod controls;
 mod pinning;
+mod python;
 mod refs;
 mod tolerance;
 
 pub use pinning::require_pinned;
+pub use python::{PYTHON_MODULES, PythonProviderError};
 
 use crate::configuration;
 use crate::experiment::{Experiment, Hypothesis};
@@ -172,7 +174,7 @@ pub fn validate_with(
         }
     }
 
-    Ok(Experiment {
+    let mut experiment = Experiment {
         document: document.clone(),
         title: title.to_string(),
         configuration,
@@ -182,7 +184,9 @@ pub fn validate_with(
         method: method_activities,
         rollbacks,
         base_dir: base_dir.to_path_buf(),
-    })
+    };
+    python::bind_keys(&mut experiment);
+    Ok(experiment)
 }
 
 fn hypothesis(

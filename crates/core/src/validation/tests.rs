@@ -47,19 +47,36 @@ fn an_unknown_provider_type_names_the_activity() {
     let doc = with("method", json!([{"type": "action", "name": "boom", "provider": {"type": "ssh"}}]));
     assert_eq!(
         check(doc).unwrap_err(),
-        "activity 'boom': unknown provider type 'ssh' (supported: wasm, http, process)"
+        "activity 'boom': unknown provider type 'ssh' (supported: wasm, http, process, python)"
     );
 }
 
 #[test]
-fn python_providers_are_refused_with_their_replacements() {
+fn python_providers_naming_a_bundled_module_are_accepted_with_the_experiments_keys() {
+    let mut doc = with(
+        "method",
+        json!([{"type": "probe", "name": "py", "provider": {"type": "python", "module": "os.path", "func": "exists", "secrets": ["db"]}}]),
+    );
+    doc["configuration"] = json!({"region": "eu"});
+    doc["secrets"] = json!({"db": {"password": "pw"}, "other": {"token": "t"}});
+    let experiment = validate(&doc, Path::new("."), &Vars::default()).unwrap();
+    let crate::experiment::Provider::Python(python) = &experiment.method[0].provider else { panic!("not python") };
+    assert_eq!((python.module.as_str(), python.func.as_str()), ("os.path", "exists"));
+    assert_eq!(python.configuration_keys, ["region"]);
+    assert_eq!(python.secret_keys, ["password"]);
+}
+
+#[test]
+fn a_python_provider_naming_a_chaos_toolkit_extension_is_refused_naming_the_module() {
     let doc = with(
         "method",
-        json!([{"type": "probe", "name": "py", "provider": {"type": "python", "module": "os.path", "func": "exists"}}]),
+        json!([{"type": "action", "name": "kill", "provider": {"type": "python", "module": "chaosk8s.pod.actions", "func": "terminate_pods"}}]),
     );
     let err = check(doc).unwrap_err();
-    assert!(err.starts_with("activity 'py': Python providers are not run by this engine"), "{err}");
-    assert!(err.contains("builtin:fs"), "{err}");
+    assert!(
+        err.starts_with("activity 'kill': Python module 'chaosk8s.pod.actions' is a Chaos Toolkit extension, which is not available here"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -242,7 +259,7 @@ fn no_activity_message_names_the_activity_twice() {
         json!({"type": "action", "name": "p", "provider": {"type": "process"}}),
         json!({"type": "action", "name": "p", "provider": {"type": "http"}}),
         json!({"type": "action", "name": "p", "provider": {"type": "wasm", "module": "builtin:fs"}}),
-        json!({"type": "action", "name": "p", "provider": {"type": "python", "module": "os", "func": "system"}}),
+        json!({"type": "action", "name": "p", "provider": {"type": "python", "module": "os"}}),
         json!({"type": "action", "name": "p", "provider": {"type": "ssh"}}),
         json!({"type": "action", "name": "p", "timeout": "x", "provider": {"type": "http", "url": "http://h"}}),
         json!({"type": "action", "name": "p", "background": 1, "provider": {"type": "http", "url": "http://h"}}),

@@ -2,7 +2,7 @@
 //! one implementation of [`Provider`]: `wasm` runs a component in the
 //! sandbox, `http` is a request the host makes itself (bound by the same
 //! network grant), `process` runs a program outside the sandbox (behind
-//! `--allow-run`).
+//! `--allow-run`), `python` runs a Python function in the sandbox's CPython.
 //!
 //! [`ProviderFactory::plan`] is the one place that maps an experiment's
 //! provider declaration to its implementation; adding a provider type means
@@ -11,6 +11,7 @@
 mod grant_sets;
 mod http;
 mod process;
+mod python;
 mod wasm;
 
 pub use grant_sets::GrantSets;
@@ -147,6 +148,8 @@ pub struct ProviderFactory {
     permissions: Arc<Permissions>,
     /// The wasm activities' grant sets, each prepared once per run.
     grant_sets: Arc<GrantSets>,
+    /// The Python runner, loaded on first use by a python activity.
+    python: tokio::sync::OnceCell<python::SharedRunner>,
 }
 
 impl ProviderFactory {
@@ -164,7 +167,7 @@ impl ProviderFactory {
         let http = Arc::new(http::HttpClients::new(permissions.clone(), verify_tls));
         let env = HostEnv::process();
         let grant_sets = Arc::new(GrantSets::new(base_dir.clone(), permissions.clone(), env.clone()));
-        Self { sandbox, limits, base_dir, env, http, permissions, grant_sets }
+        Self { sandbox, limits, base_dir, env, http, permissions, grant_sets, python: Default::default() }
     }
 
     /// The default limits of each call.
@@ -201,8 +204,40 @@ impl ProviderFactory {
                 self.base_dir.clone(),
                 self.env.clone(),
             )),
+            Declared::Python(p) => {
+                let setting = python::Setting {
+                    sandbox: self.sandbox.clone(),
+                    runner: self.python_runner().await,
+                    limits: self.limits,
+                    base_dir: self.base_dir.clone(),
+                    permissions: self.permissions.clone(),
+                    env: self.env.clone(),
+                };
+                Arc::new(python::PythonCall::plan(&activity.name, p, setting).await)
+            }
             Declared::Unresolved(reference) => Arc::new(Unresolved(reference.clone())),
         }
+    }
+
+    /// The Python runner, loaded once per factory (compiling it the first
+    /// time on this machine takes seconds: say so before).
+    async fn python_runner(&self) -> python::SharedRunner {
+        self.python
+            .get_or_init(|| async {
+                static NOTICE: std::sync::Once = std::sync::Once::new();
+                NOTICE.call_once(|| {
+                    tracing::info!(
+                        "Loading the sandboxed Python runner (the first run on this machine compiles it, once)"
+                    );
+                });
+                self.sandbox
+                    .python_runner()
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| ActivityFailed::fatal(format!("the Python runner cannot be loaded: {e:#}")))
+            })
+            .await
+            .clone()
     }
 }
 

@@ -4,3 +4,4 @@
 //! control) is a second module next to `activity`.
 
 pub mod activity;
+pub mod python;

@@ -84,11 +84,11 @@ pub(crate) async fn describe(
 
 /// A call ready to instantiate. Fields drop in order: the store (and its
 /// pooled instance) is gone before its pool slot and memory are given back.
-struct Started {
+pub(crate) struct Started {
     /// When the call's time is up.
-    deadline: Instant,
+    pub(crate) deadline: Instant,
     /// The call's store, whose epoch deadline is what is left of its time.
-    store: Store<HostState>,
+    pub(crate) store: Store<HostState>,
     /// The pool slot the store's instance takes (`None`: on demand).
     _slot: Option<CallSlot>,
     /// The call's memory, taken from the sandbox's budget.
@@ -98,7 +98,7 @@ struct Started {
 /// The call's deadline, its memory taken from the sandbox's budget and a
 /// pool slot (waiting for either counts against the time limit), and its
 /// store, whose epoch deadline is what is left of the time limit.
-async fn start(sandbox: &Sandbox, options: &CallOptions) -> Result<Started, CallError> {
+pub(crate) async fn start(sandbox: &Sandbox, options: &CallOptions) -> Result<Started, CallError> {
     let limits = options.limits;
     let deadline = Instant::now() + limits.timeout;
     let timed_out = |_| CallError::Timeout(limits.timeout);
@@ -118,7 +118,7 @@ async fn start(sandbox: &Sandbox, options: &CallOptions) -> Result<Started, Call
 }
 
 /// A trap's message, within the output limit.
-fn bounded_error(error: CallError, limits: Limits) -> CallError {
+pub(crate) fn bounded_error(error: CallError, limits: Limits) -> CallError {
     match error {
         CallError::Trap(m) => CallError::Trap(bounded(m, limits.output)),
         other => other,
