@@ -94,12 +94,16 @@ fn the_grants_table_shows_the_operators_allowances_as_a_python_activitys_request
 }
 
 #[test]
-fn a_python_activity_sees_no_file_the_operator_did_not_allow() {
+fn a_python_activity_cannot_read_a_file_the_operator_did_not_allow() {
     let scenario = Scenario::new();
-    scenario.write("rates.dat", "1.08\n");
-    let outcome =
-        run(&scenario, json!([probe("exists", python("os.path", "exists", json!({"path": "./rates.dat"})))]), &[]);
-    assert_eq!(outcome.run_of("exists")["output"], false, "{}", outcome.log);
+    scenario.write("rates.dat", "secret-rate-1.08\n");
+    let method = json!([{"type": "probe", "name": "read",
+        "provider": python("shutil", "copyfile", json!({"src": "./rates.dat", "dst": "./copy.dat"}))}]);
+    let outcome = run(&scenario, method, &[]);
+    let record = outcome.run_of("read");
+    assert_eq!(record["status"], "failed", "{}", outcome.log);
+    assert!(!scenario.path("copy.dat").exists());
+    assert!(!outcome.log.contains("secret-rate"), "{}", outcome.log);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use super::path::{lexical_path, resolve_path, resolve_program};
 use super::request::{Capability, Grants};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,9 @@ pub fn unsafe_grants<'a>(
         .flat_map(|(name, grants)| grants.write.iter().map(move |w| (*name, w.as_str())))
         .map(|(name, w)| (name, w, [resolve_path(base_dir, w), lexical_path(base_dir, Path::new(w))]))
         .collect();
+    let cache_places = cache.map(|cache| [resolve_path(base_dir, cache), lexical_path(base_dir, cache)]);
+    // Many activities grant the same paths: each is resolved once.
+    let mut places_of: HashMap<&str, [PathBuf; 2]> = HashMap::new();
     for (activity, grants) in &activities {
         for program in &grants.run {
             let places = program_places(base_dir, program);
@@ -92,15 +96,16 @@ pub fn unsafe_grants<'a>(
                 }
             }
         }
-        if let Some(cache) = cache {
-            let cache_places = [resolve_path(base_dir, cache), lexical_path(base_dir, cache)];
+        if let (Some(cache), Some(cache_places)) = (cache, &cache_places) {
             let paths = grants
                 .read
                 .iter()
                 .map(|v| (Capability::Read, v))
                 .chain(grants.write.iter().map(|v| (Capability::Write, v)));
             for (capability, value) in paths {
-                let granted = [resolve_path(base_dir, value), lexical_path(base_dir, Path::new(value))];
+                let granted = places_of
+                    .entry(value.as_str())
+                    .or_insert_with(|| [resolve_path(base_dir, value), lexical_path(base_dir, Path::new(value))]);
                 let overlaps =
                     granted.iter().any(|g| cache_places.iter().any(|c| c.starts_with(g) || g.starts_with(c)));
                 if overlaps {

@@ -7,6 +7,7 @@ use super::deny::Denials;
 use super::host::HostPort;
 use super::path::{resolve_path, resolve_program};
 use super::request::{Capability, Grants};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -260,18 +261,27 @@ impl Permissions {
     /// Every request of `activities` (name, grants) that is not allowed:
     /// missing, or denied by a `--deny-*` entry.
     pub fn missing<'a>(&self, activities: impl IntoIterator<Item = (&'a str, &'a Grants)>) -> Vec<MissingGrant> {
+        // Many activities ask for the same things: each distinct request is
+        // decided once (deciding resolves paths on disk).
+        let mut verdicts: HashMap<(Capability, &str), Verdict> = HashMap::new();
+        let mut seen: HashSet<(&str, Capability, &str)> = HashSet::new();
         let mut missing = Vec::new();
         for (activity, grants) in activities {
             for (capability, value) in grants.requests() {
-                let denied_by = match self.verdict(capability, value) {
+                let verdict =
+                    verdicts.entry((capability, value)).or_insert_with(|| self.verdict(capability, value)).clone();
+                let denied_by = match verdict {
                     Verdict::Allowed => continue,
                     Verdict::Missing => None,
                     Verdict::Denied(flag) => Some(flag),
                 };
-                let entry =
-                    MissingGrant { activity: activity.to_string(), capability, value: value.to_string(), denied_by };
-                if !missing.contains(&entry) {
-                    missing.push(entry);
+                if seen.insert((activity, capability, value)) {
+                    missing.push(MissingGrant {
+                        activity: activity.to_string(),
+                        capability,
+                        value: value.to_string(),
+                        denied_by,
+                    });
                 }
             }
         }

@@ -11,6 +11,7 @@
 use super::policy::{Permissions, Verdict};
 use super::request::{Capability, Grants};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Where an allowance comes from.
@@ -227,6 +228,15 @@ impl fmt::Display for GrantRow {
 pub struct GrantsTable {
     /// One row per request, in document order.
     pub rows: Vec<GrantRow>,
+    /// The rows [`GrantsTable::add_grants`] added, to leave duplicates out
+    /// without comparing with every row.
+    #[serde(skip)]
+    added: HashSet<(String, Capability, String)>,
+    /// What the consent decided for each distinct request: a table is
+    /// built against one consent, and many activities ask for the same
+    /// things (deciding resolves paths on disk).
+    #[serde(skip)]
+    decided: HashMap<(Capability, String), Status>,
 }
 
 impl GrantsTable {
@@ -234,16 +244,20 @@ impl GrantsTable {
     /// decided by `consent` (duplicates are left out).
     pub fn add_grants(&mut self, activity: &str, source: RequestSource, grants: &Grants, consent: &Consent) {
         for (capability, value) in grants.requests() {
-            let row = GrantRow {
+            if !self.added.insert((activity.to_string(), capability, value.to_string())) {
+                continue;
+            }
+            self.rows.push(GrantRow {
                 activity: activity.to_string(),
                 kind: RowKind::Grant(capability),
                 value: value.to_string(),
                 source,
-                status: consent.status(capability, value),
-            };
-            if !self.rows.contains(&row) {
-                self.rows.push(row);
-            }
+                status: self
+                    .decided
+                    .entry((capability, value.to_string()))
+                    .or_insert_with(|| consent.status(capability, value))
+                    .clone(),
+            });
         }
     }
 
