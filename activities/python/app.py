@@ -40,7 +40,11 @@ import urllib.request  # noqa: F401
 
 from wit_world import exports
 from componentize_py_types import Err
-from wit_world.imports.types import ActivityError_Failed, ActivityError_InvalidArguments
+from wit_world.imports.types import (
+    ActivityError_CapabilityDenied,
+    ActivityError_Failed,
+    ActivityError_InvalidArguments,
+)
 
 # Nesting deeper than this in a return value is cut (a self-referencing list
 # would otherwise recurse forever).
@@ -49,6 +53,47 @@ MAX_DEPTH = 64
 # A module imported from the experiment's directory must not leave byte code
 # there.
 sys.dont_write_bytecode = True
+
+
+class CapabilityDenied(Exception):
+    """A path outside every directory the activity was granted. Not an
+    `OSError`, so that `os.path.exists` and its kin cannot swallow it."""
+
+
+def visible(path):
+    """Whether `path` lies in the part of the file system the activity was
+    granted: it, or one of its ancestors, can be looked at. In the sandbox
+    a path outside every grant looks absent, like a missing file."""
+    current = os.path.normpath(os.fspath(path))
+    while True:
+        try:
+            os.stat(current)
+            return True
+        except OSError:
+            parent = os.path.dirname(current) or "."
+            if parent == current:
+                return False
+            current = parent
+
+
+def denial_aware(predicate):
+    """`predicate` (`os.path.exists` and its kin), answering for a path
+    outside every grant with a denial instead of `False`."""
+    def check(path, *args, **kwargs):
+        answer = predicate(path, *args, **kwargs)
+        if answer or isinstance(path, int) or visible(path):
+            return answer
+        raise CapabilityDenied(f"{os.fspath(path)!r} is outside every directory this activity was granted")
+    return check
+
+
+# The predicates that answer `False` for any `OSError`: called as an
+# activity's function, a path outside every grant is a denial, not an
+# answer. (Called from inside other code they keep Python's behaviour, which
+# the standard library relies on.)
+PATH_PREDICATES = {
+    id(f): f for f in (os.path.exists, os.path.lexists, os.path.isfile, os.path.isdir, os.path.islink)
+}
 
 
 class Python(exports.Python):
@@ -74,6 +119,8 @@ def run(request):
     if request.search_path is not None and request.search_path not in sys.path:
         sys.path.insert(0, request.search_path)
     function = find(request.module, request.func)
+    if id(function) in PATH_PREDICATES:
+        function = denial_aware(function)
     parameters = declared_parameters(function)
     if "configuration" in parameters and request.configuration is not None:
         arguments["configuration"] = json.loads(request.configuration)
@@ -81,6 +128,8 @@ def run(request):
         arguments["secrets"] = json.loads(request.secrets)
     try:
         value = function(**arguments)
+    except CapabilityDenied as e:
+        raise Err(ActivityError_CapabilityDenied(str(e)))
     except BaseException as e:  # SystemExit too: it must not end the runner
         raise Err(ActivityError_Failed(exception_message(e)))
     return json.dumps(to_json(value, 0), ensure_ascii=False, allow_nan=False)

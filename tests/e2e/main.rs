@@ -16,6 +16,7 @@ mod hostile_host;
 mod hostile_inputs;
 mod hostile_integrity;
 mod hostile_net;
+mod hostile_python;
 mod hostile_resources;
 mod hostile_signals;
 mod http;
