@@ -240,7 +240,7 @@ fn concurrent_runs_on_a_cold_cache_compile_a_component_once() {
         .collect();
 
     let compiles =
-        logs.iter().flat_map(|log| log.lines()).filter(|l| l.contains("compiling") && l.contains("large.wasm"));
+        logs.iter().flat_map(|log| log.lines()).filter(|l| l.contains("Compiling") && l.contains("large.wasm"));
     let compiles = compiles.count();
     assert_eq!(compiles, 1, "compiled once in all: {logs:#?}");
 }

@@ -219,17 +219,11 @@ impl ProviderFactory {
         }
     }
 
-    /// The Python runner, loaded once per factory (compiling it the first
-    /// time on this machine takes seconds: say so before).
+    /// The Python runner, loaded once per factory (the sandbox says when it
+    /// compiles it: the first run on this machine).
     async fn python_runner(&self) -> python::SharedRunner {
         self.python
             .get_or_init(|| async {
-                static NOTICE: std::sync::Once = std::sync::Once::new();
-                NOTICE.call_once(|| {
-                    tracing::info!(
-                        "Loading the sandboxed Python runner (the first run on this machine compiles it, once)"
-                    );
-                });
                 self.sandbox
                     .python_runner()
                     .await

@@ -48,7 +48,13 @@ impl Compiler {
     /// Compiles `bytes`, the component `source` names. Built-ins always
     /// compile in this process.
     pub(crate) fn compile(&self, engine: &Engine, source: &ComponentRef, bytes: &[u8]) -> Result<Compiled, LoadError> {
-        tracing::debug!("compiling {source}");
+        // Compiling takes from a fraction of a second (a built-in) to half a
+        // minute (the Python runner): say so, once per component; the
+        // artifact cache makes it a one-off per machine.
+        tracing::info!(
+            "Compiling {source} ({:.1} MB) for this machine; later runs load it from the cache",
+            bytes.len() as f64 / 1e6
+        );
         match (self, source) {
             (Self::Child(limits), ComponentRef::File(_)) => compile_in_child(engine, source, bytes, limits),
             _ => Component::new(engine, bytes)
