@@ -4,7 +4,7 @@
 //! `--compile-timeout`, and refused when it needs more; and concurrent
 //! runs on a cold cache compile a component once.
 
-use crate::support::{Outcome, Scenario, action, experiment, wasm};
+use crate::support::{Measured, Scenario, action, experiment, wasm};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -88,47 +88,9 @@ fn private_cache(s: &Scenario) -> PathBuf {
     dir
 }
 
-/// What one `chaos` invocation did, and its peak resident memory (its own
-/// and its children's: `wait4` reports the largest of them).
-struct Measured {
-    outcome: Outcome,
-    peak: u64,
-}
-
-/// Runs `chaos ARGS` in the scenario with the private cache.
+/// Runs `chaos ARGS` in the scenario with the private cache, measured.
 fn measured(s: &Scenario, args: &[&str]) -> Measured {
-    let journal_path = s.path("journal.json");
-    let _ = std::fs::remove_file(&journal_path);
-    let (stdout, stderr) = (s.path("stdout.txt"), s.path("stderr.txt"));
-    // Reaped by `wait4` below, which also reports its peak memory.
-    #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_chaos"))
-        .args(args)
-        .current_dir(s.dir.path())
-        .env("CHAOS_CACHE_DIR", private_cache(s))
-        .stdout(Stdio::from(std::fs::File::create(&stdout).unwrap()))
-        .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap()))
-        .spawn()
-        .expect("chaos runs");
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero `rusage` is valid; `wait4` fills it in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our child, not yet waited for; the pointers are valid.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "waiting for chaos: {}", std::io::Error::last_os_error());
-    let journal =
-        std::fs::read_to_string(&journal_path).ok().map(|t| serde_json::from_str(&t).expect("the journal is JSON"));
-    let outcome = Outcome {
-        code: if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 },
-        log: std::fs::read_to_string(&stderr).unwrap(),
-        stdout: std::fs::read_to_string(&stdout).unwrap(),
-        journal,
-    };
-    // `ru_maxrss` is in KiB on Linux.
-    let peak = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
-    eprintln!("chaos {args:?}: peak RSS {} MiB", peak / MIB);
-    Measured { outcome, peak }
+    crate::support::measured(s, args, &private_cache(s))
 }
 
 /// A component whose compilation needs a few hundred MiB (32 MiB of data

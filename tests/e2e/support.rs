@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub use chaos_test_env::{action, experiment, hostile, probe, wasm};
 
@@ -207,4 +208,55 @@ impl CaptureServer {
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
+}
+
+/// What one measured `chaos` invocation did, and what it cost.
+pub struct Measured {
+    pub outcome: Outcome,
+    /// The process's peak resident memory, bytes (its own and its reaped
+    /// children's: `wait4` reports the largest of them).
+    pub peak: u64,
+    /// Wall-clock time until it exited.
+    pub elapsed: Duration,
+}
+
+/// Runs `chaos ARGS` in the scenario directory with the component cache
+/// `cache`, as `Scenario::chaos` does, and reads the process's own peak RSS
+/// from `wait4` (not the maximum over every child of this test process,
+/// which other tests share).
+pub fn measured(s: &Scenario, args: &[&str], cache: &Path) -> Measured {
+    let journal_path = s.path("journal.json");
+    let _ = std::fs::remove_file(&journal_path);
+    let (stdout, stderr) = (s.path("stdout.txt"), s.path("stderr.txt"));
+    let start = Instant::now();
+    // Reaped by `wait4` below, which also reports its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_chaos"))
+        .args(args)
+        .current_dir(s.dir.path())
+        .env("CHAOS_CACHE_DIR", cache)
+        .stdout(Stdio::from(std::fs::File::create(&stdout).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&stderr).unwrap()))
+        .spawn()
+        .expect("chaos runs");
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is valid; `wait4` fills it in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our child, not yet waited for; the pointers are valid.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "waiting for chaos: {}", std::io::Error::last_os_error());
+    let elapsed = start.elapsed();
+    let journal =
+        std::fs::read_to_string(&journal_path).ok().map(|t| serde_json::from_str(&t).expect("the journal is JSON"));
+    let outcome = Outcome {
+        code: if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 },
+        log: std::fs::read_to_string(&stderr).unwrap(),
+        stdout: std::fs::read_to_string(&stdout).unwrap(),
+        journal,
+    };
+    // `ru_maxrss` is in KiB on Linux.
+    let peak = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
+    eprintln!("chaos {args:?}: peak RSS {} MiB, {:.2}s", peak >> 20, elapsed.as_secs_f64());
+    Measured { outcome, peak, elapsed }
 }

@@ -225,13 +225,21 @@ impl Sandbox {
         arguments: &serde_json::Value,
         options: &CallOptions,
     ) -> CallOutcome {
-        if let Some(slot) = self.memory_slot
-            && options.limits.memory > slot
-        {
-            let error = CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot };
+        if let Err(error) = self.fits_a_slot(options) {
             return CallOutcome { result: Err(error), denials: Default::default() };
         }
         activity::call::call(self, component, func, arguments, options).await
+    }
+
+    /// Refuses a call whose memory limit is larger than a pool slot (it
+    /// could never be instantiated).
+    pub(crate) fn fits_a_slot(&self, options: &CallOptions) -> Result<(), CallError> {
+        match self.memory_slot {
+            Some(slot) if options.limits.memory > slot => {
+                Err(CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot })
+            }
+            _ => Ok(()),
+        }
     }
 }
 

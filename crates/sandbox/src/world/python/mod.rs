@@ -10,7 +10,7 @@
 mod bindings;
 mod call;
 
-use crate::error::{CallError, LoadError};
+use crate::error::LoadError;
 use crate::options::CallOptions;
 use crate::outcome::CallOutcome;
 use crate::sandbox::Sandbox;
@@ -82,10 +82,7 @@ impl Sandbox {
         request: &PythonCall<'_>,
         options: &CallOptions,
     ) -> CallOutcome {
-        if let Some(slot) = self.memory_slot
-            && options.limits.memory > slot
-        {
-            let error = CallError::MemoryLimitAboveSlot { limit: options.limits.memory, slot };
+        if let Err(error) = self.fits_a_slot(options) {
             return CallOutcome { result: Err(error), denials: Default::default() };
         }
         call::call(self, &runner.pre, request, options).await
