@@ -211,7 +211,7 @@ impl ProviderFactory {
                     limits: self.limits,
                     base_dir: self.base_dir.clone(),
                     permissions: self.permissions.clone(),
-                    env: self.env.clone(),
+                    grant_sets: self.grant_sets.clone(),
                 };
                 Arc::new(python::PythonCall::plan(&activity.name, p, setting).await)
             }

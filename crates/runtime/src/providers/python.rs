@@ -11,10 +11,9 @@
 //! it and the provider lists `secrets`. An exception it raises fails the
 //! activity with Chaos Toolkit's message, `ExceptionType: message`.
 
-use super::{ActivityFailed, Call, CallFuture, Provider, Requested};
+use super::{ActivityFailed, Call, CallFuture, GrantSets, Provider, Requested};
 use chaos_core::experiment::PythonProvider;
 use chaos_core::grants::{Grants, Permissions, inherited};
-use chaos_core::host_env::HostEnv;
 use chaos_core::substitution::{Mapping, resolve_arguments};
 use chaos_sandbox::{CallError, CallOptions, Limits, PreparedGrants, PythonCall as Request, PythonRunner, Sandbox};
 use serde_json::{Map, Value};
@@ -41,9 +40,9 @@ pub struct PythonCall {
     /// the guest sees it.
     search_path: Option<String>,
     limits: Limits,
-    base_dir: PathBuf,
-    permissions: Arc<Permissions>,
-    env: HostEnv,
+    /// The run's grant sets: every python activity receives the same
+    /// grants, prepared once per run.
+    grant_sets: Arc<GrantSets>,
 }
 
 /// Where a python activity runs and what it may use.
@@ -58,15 +57,15 @@ pub struct Setting {
     pub base_dir: PathBuf,
     /// What the operator allows: the activity's grants.
     pub permissions: Arc<Permissions>,
-    /// Where granted environment variables come from.
-    pub env: HostEnv,
+    /// The run's grant sets (prepared once per distinct set).
+    pub grant_sets: Arc<GrantSets>,
 }
 
 impl PythonCall {
     /// Plans activity `name` in `setting`: its time limit, its inherited
     /// grants, prepared now when they can be.
     pub async fn plan(name: &str, declared: &PythonProvider, setting: Setting) -> Self {
-        let Setting { sandbox, runner, mut limits, base_dir, permissions, env } = setting;
+        let Setting { sandbox, runner, mut limits, base_dir, permissions, grant_sets } = setting;
         let runner = match super::time_limit(name, declared.timeout, limits.timeout) {
             Ok(timeout) => {
                 limits.timeout = timeout;
@@ -83,20 +82,23 @@ impl PythonCall {
             options: None,
             search_path: declared.search_dir.as_deref().map(|dir| guest_path(dir, &base_dir)),
             limits,
-            base_dir,
-            permissions,
-            env,
+            grant_sets,
         };
-        planned.options = planned.prepare().await.ok();
+        planned.options = match planned.grant_sets.get(&planned.grants).await {
+            Ok(grants) => Some(planned.options_with(grants)),
+            Err(_) => None,
+        };
         planned
+    }
+
+    /// The call options with `grants`.
+    fn options_with(&self, grants: Arc<PreparedGrants>) -> CallOptions {
+        CallOptions { activity: self.name.clone(), grants, limits: self.limits }
     }
 
     /// The call options with the grants prepared now.
     async fn prepare(&self) -> Result<CallOptions, CallError> {
-        let grants =
-            PreparedGrants::prepare_within(&self.grants, &self.base_dir, &self.permissions, |var| self.env.var_os(var))
-                .await?;
-        Ok(CallOptions { activity: self.name.clone(), grants: Arc::new(grants), limits: self.limits })
+        Ok(self.options_with(self.grant_sets.prepare(&self.grants).await?))
     }
 }
 
